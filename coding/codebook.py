@@ -1,0 +1,238 @@
+"""The codebook: a YAML file of codes (needs) a researcher edits by hand.
+
+`check_codebook` reports every problem with its line; `load_codebook` refuses
+a codebook with any problem, so the auto-coder only ever sees a valid one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+
+from .errors import InputError
+
+TOP_KEYS = {"version", "shared_min_groups", "codes", "language"}
+CODE_KEYS = {"id", "label", "description", "terms", "patterns", "exclude", "fuzzy", "examples"}
+CODE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Code:
+    id: str
+    label: str
+    description: str = ""
+    terms: tuple[str, ...] = ()
+    patterns: tuple = ()
+    exclude: tuple[str, ...] = ()
+    fuzzy: int | None = None
+    examples: tuple[str, ...] = ()
+
+    def fingerprint(self) -> str:
+        """Hash of everything that decides what this code matches."""
+        rule = {"terms": self.terms, "patterns": self.patterns, "exclude": self.exclude,
+                "fuzzy": self.fuzzy}
+        return hashlib.sha256(json.dumps(rule, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Codebook:
+    path: str
+    version: str
+    shared_min_groups: int
+    codes: tuple[Code, ...]
+    language: str = "en"
+    content_hash: str = ""
+
+    def code(self, code_id: str) -> Code:
+        return next(c for c in self.codes if c.id == code_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.codes]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    message: str
+
+
+@dataclass
+class _Checker:
+    """Collects problems while building codes from the round-trip YAML tree."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(line, message))
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    codebook, problems = _parse(Path(path))
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more: run 'coding codebook check')" if len(problems) > 1 else ""
+        raise InputError(path, first.line, first.message + more)
+    return codebook
+
+
+def check_codebook(path: str | Path) -> list[Problem]:
+    """Every problem in the codebook, in file order; empty when it is valid."""
+    return _parse(Path(path))[1]
+
+
+def _parse(path: Path) -> tuple[Codebook | None, list[Problem]]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, None, "codebook not found") from None
+    except OSError as error:
+        raise InputError(path, None, f"cannot read codebook: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, [Problem(raw[: error.start].count(b"\n") + 1, "not UTF-8 text")]
+    yaml = YAML(typ="rt")
+    try:
+        tree = yaml.load(text)
+    except DuplicateKeyError as error:
+        return None, [Problem(error.problem_mark.line + 1, f"duplicate key: {error.problem}")]
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        return None, [Problem(mark.line + 1 if mark else None, f"YAML syntax error: {error.problem}")]
+    checker = _Checker()
+    if not isinstance(tree, dict):
+        checker.add(1, "the codebook must be a mapping with 'version', 'shared_min_groups' and 'codes'")
+        return None, checker.problems
+    codebook = _build(tree, checker, path, hashlib.sha256(raw).hexdigest())
+    checker.problems.sort(key=lambda p: (p.line or 0))
+    return codebook, checker.problems
+
+
+def _line(node, key=None) -> int | None:
+    """1-based line of a key in a mapping, or of an item in a sequence."""
+    try:
+        if key is None:
+            return node.lc.line + 1
+        if isinstance(node, list):
+            return node.lc.item(key)[0] + 1
+        return node.lc.key(key)[0] + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _build(tree: dict, checker: _Checker, path: Path, digest: str) -> Codebook:
+    for key in tree:
+        if key not in TOP_KEYS:
+            checker.add(_line(tree, key), f"unknown key {key!r} (expected one of {', '.join(sorted(TOP_KEYS))})")
+    threshold = tree.get("shared_min_groups", 6)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        checker.add(_line(tree, "shared_min_groups"),
+                    f"shared_min_groups must be a positive integer, not {threshold!r}")
+    raw_codes = tree.get("codes")
+    if not isinstance(raw_codes, list) or not raw_codes:
+        checker.add(_line(tree, "codes") or 1, "'codes' must be a non-empty list of codes")
+        raw_codes = []
+    codes, seen = [], {}
+    for index, raw in enumerate(raw_codes):
+        code = _build_code(raw, _line(raw_codes, index), checker)
+        if code is None:
+            continue
+        if code.id in seen:
+            checker.add(_line(raw, "id"), f"duplicate code id {code.id!r} (first defined on line {seen[code.id]})")
+            continue
+        seen[code.id] = _line(raw, "id")
+        codes.append(code)
+    _check_patterns(raw_codes, codes, checker)
+    return Codebook(
+        path=path.as_posix(),
+        version=str(tree.get("version", "")),
+        shared_min_groups=threshold if isinstance(threshold, int) else 6,
+        codes=tuple(codes),
+        language=str(tree.get("language", "en")),
+        content_hash=digest,
+    )
+
+
+def _build_code(raw, line: int | None, checker: _Checker) -> Code | None:
+    if not isinstance(raw, dict):
+        checker.add(line, "each code must be a mapping with at least 'id', 'label' and 'terms'")
+        return None
+    for key in raw:
+        if key not in CODE_KEYS:
+            checker.add(_line(raw, key), f"unknown key {key!r} in code (expected one of {', '.join(sorted(CODE_KEYS))})")
+    code_id = raw.get("id")
+    if not isinstance(code_id, str) or not CODE_ID.match(code_id):
+        checker.add(_line(raw, "id") or line, f"code id {code_id!r} must be a word of letters, digits, '_', '-' or '.'")
+        return None
+    terms = _strings(raw, "terms", checker, code_id)
+    patterns = raw.get("patterns") or []
+    if not terms and not patterns:
+        checker.add(_line(raw, "terms") or line, f"code {code_id!r} has no terms and no patterns: it can never match")
+    fuzzy = raw.get("fuzzy")
+    if fuzzy is not None and (isinstance(fuzzy, bool) or not isinstance(fuzzy, (int, float)) or not 50 <= fuzzy <= 100):
+        checker.add(_line(raw, "fuzzy"), f"fuzzy must be a score from 50 to 100, not {fuzzy!r}")
+        fuzzy = None
+    return Code(
+        id=code_id,
+        label=str(raw.get("label") or code_id),
+        description=str(raw.get("description") or ""),
+        terms=tuple(terms),
+        patterns=tuple(json.loads(json.dumps(p)) for p in patterns) if isinstance(patterns, list) else (),
+        exclude=tuple(_strings(raw, "exclude", checker, code_id)),
+        fuzzy=int(fuzzy) if fuzzy is not None else None,
+        examples=tuple(_strings(raw, "examples", checker, code_id)),
+    )
+
+
+def _strings(raw: dict, key: str, checker: _Checker, code_id: str) -> list[str]:
+    values = raw.get(key) or []
+    if not isinstance(values, list):
+        checker.add(_line(raw, key), f"{key} of code {code_id!r} must be a list")
+        return []
+    good = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not value.strip():
+            checker.add(_line(values, index) or _line(raw, key), f"empty {key[:-1] if key.endswith('s') else key} in code {code_id!r}")
+        else:
+            good.append(value.strip())
+    return good
+
+
+def _check_patterns(raw_codes: list, codes: list[Code], checker: _Checker) -> None:
+    """Let spaCy's own validator judge token patterns, so its rules are ours."""
+    import spacy
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(spacy.blank("en").vocab, validate=True)
+    raw_by_id = {raw.get("id"): raw for raw in raw_codes if isinstance(raw, dict)}
+    for code in codes:
+        raw = raw_by_id.get(code.id, {})
+        patterns = raw.get("patterns")
+        if patterns is None:
+            continue
+        if not isinstance(patterns, list):
+            checker.add(_line(raw, "patterns"), f"patterns of code {code.id!r} must be a list of token patterns")
+            continue
+        for index, pattern in enumerate(code.patterns):
+            line = _line(patterns, index) or _line(raw, "patterns")
+            if not isinstance(pattern, list) or not pattern:
+                checker.add(line, f"pattern {index + 1} of code {code.id!r} must be a non-empty list of token specs")
+                continue
+            try:
+                matcher.add(f"{code.id}#{index}", [pattern])
+            except Exception as error:  # spaCy raises several types for bad patterns
+                reason = " ".join(str(error).split())
+                checker.add(line, f"invalid pattern {index + 1} of code {code.id!r}: {reason[:200]}")
+
+
+def code_table(codebook: Codebook) -> list[dict]:
+    """The codebook as rows, for documentation and exports."""
+    return [asdict(code) for code in codebook.codes]

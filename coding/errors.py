@@ -1,0 +1,25 @@
+"""The one exception type for mistakes in a user's input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """A problem with a file the user gave us, located as `file:line: problem`.
+
+    The CLI prints it as one line and exits non-zero; it never becomes a
+    traceback, because it is the user's file that needs fixing, not our code.
+    """
+
+    def __init__(self, path: str | Path | None, line: int | None, problem: str):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.problem = problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.problem}"
