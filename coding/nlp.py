@@ -1,0 +1,112 @@
+"""The spaCy pipeline: tokenizer, sentencizer and a lookup lemmatizer.
+
+No model is downloaded: the default is `spacy.blank(lang)` with rule and
+lookup components whose data ships in spacy-lookups-data. An installed
+statistical model may be named instead; its tokenizer and sentence
+boundaries are then used, while lemmas still come from the lookup table so
+that matching behaves the same whatever the model.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import lru_cache
+from importlib import resources
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .errors import InputError
+
+
+@lru_cache(maxsize=None)
+def lemma_table(lang: str) -> dict[str, str]:
+    """Lower-case word -> lemma, from spacy-lookups-data (empty if none for lang).
+
+    Read from the package's data file rather than through `spacy.lookups`,
+    whose tables keep only hashes of their keys: we need the words themselves
+    to know which words are real (see `known_words`).
+    """
+    data = resources.files("spacy_lookups_data") / "data"
+    for name in (f"{lang}_lemma_lookup.json.gz", f"{lang}_lemma_lookup.json"):
+        source = data / name
+        if source.is_file():
+            raw = source.read_bytes()
+            table = json.loads(gzip.decompress(raw) if name.endswith(".gz") else raw)
+            # Keyed by surface form, capitalised forms missing: keep it lower-case.
+            lower = {key.lower(): value.lower() for key, value in table.items()}
+            return {word: _root(word, lower) for word in lower}
+    return {}
+
+
+def _root(word: str, table: dict[str, str]) -> str:
+    """Follow lemma chains to their end: the table maps "trainings" to
+    "training" but "training" to "train", and both should meet the term."""
+    seen = {word}
+    while (lemma := table.get(word, word)) not in seen:
+        seen.add(lemma)
+        word = lemma
+    return word
+
+
+@lru_cache(maxsize=None)
+def known_words(lang: str) -> frozenset[str]:
+    """Words the lemma table knows: a real word is never treated as a typo."""
+    table = lemma_table(lang)
+    return frozenset(table) | frozenset(table.values())
+
+
+class LowercaseLookupLemmatizer:
+    """Sets `token.lemma_` from the lookup table, keyed by the lower-cased form.
+
+    spaCy's own lookup lemmatizer is case-sensitive, so "Trainings" at the
+    start of a sentence would keep its surface form; lower-casing first makes
+    lemmas independent of capitalisation. Each distinct word is looked up once.
+    """
+
+    def __init__(self, lang: str):
+        self.table = lemma_table(lang)
+        self.cache: dict[int, str] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        cache, table = self.cache, self.table
+        for token in doc:
+            lemma = cache.get(token.orth)
+            if lemma is None:
+                lower = token.lower_
+                lemma = cache[token.orth] = table.get(lower, lower)
+            token.lemma_ = lemma
+        return doc
+
+
+@Language.factory("lowercase_lookup_lemmatizer")
+def make_lowercase_lookup_lemmatizer(nlp: Language, name: str):
+    return LowercaseLookupLemmatizer(nlp.lang)
+
+
+@lru_cache(maxsize=None)
+def make_nlp(lang: str = "en", model: str | None = None) -> Language:
+    """The pipeline used for segmenting and coding; cached per language and model."""
+    if model:
+        try:
+            nlp = spacy.load(model, exclude=["lemmatizer", "ner", "textcat"])
+        except OSError:
+            raise InputError(None, None, f"spaCy model {model!r} is not installed; "
+                             "omit --model to use the built-in blank pipeline") from None
+    else:
+        try:
+            nlp = spacy.blank(lang)
+        except ImportError:
+            raise InputError(None, None, f"spaCy has no language {lang!r}") from None
+    if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
+        nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lowercase_lookup_lemmatizer")
+    return nlp
+
+
+def pipeline_name(lang: str = "en", model: str | None = None) -> str:
+    """A short description of the pipeline, stored with every run."""
+    base = model or f"blank:{lang}"
+    return f"{base}+sentencizer+lowercase_lookup_lemmatizer (spaCy {spacy.__version__})"
