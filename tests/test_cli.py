@@ -109,7 +109,7 @@ def test_missing_codebook_and_transcripts(runner, workdir):
 
 @pytest.mark.parametrize("mutation, expected", [
     (lambda p: p.write_text(p.read_text().replace("group: G03\n", "")), "G03.md:1: front matter has no 'group'"),
-    (lambda p: p.write_text(p.read_text().split("---\n# SYNTHETIC")[0] + "---\n"), "G03.md:"),
+    (lambda p: p.write_text(p.read_text().split("---\n# SYNTHETIC")[0] + "---\n"), "empty transcript"),
     (lambda p: p.write_text(p.read_text() + "\nStranger: hello\n"), "speaker 'Stranger' is not in"),
     (lambda p: p.write_bytes(p.read_bytes() + b"\xff\xfe bad\n"), "not UTF-8 text"),
     (lambda p: p.write_bytes(b"\x00\x01\x02binary"), "G03.md:1: binary file"),

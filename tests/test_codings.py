@@ -92,3 +92,14 @@ def test_one_coding_per_segment_and_code_keeps_the_best_evidence(tmp_path, coder
 def test_real_words_are_not_taken_for_typos(tmp_path, coder):
     # "trailing" is one edit away from "training" but is an English word
     assert codings_of(tmp_path, coder, "Ana: We are trailing behind.\n") == []
+
+
+def test_offsets_survive_emoji_rtl_accents_and_crlf(tmp_path, coder):
+    body = "Ana: 🌍🏳️‍🌈 Café مرحبا — we need a lawyer.\r\nBen: Ça va.\r\n"
+    path = write_transcript(tmp_path, "t.md", "")
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n") + body.encode("utf-8"))
+    transcript = read_transcript(path)
+    [coding] = code_transcript(transcript, coder)[1]
+    assert transcript.text[coding.match_start:coding.match_end] == "lawyer"
+    assert coding.quote.startswith("🌍🏳️‍🌈 Café مرحبا")
+    assert coding.line == 12
