@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .charts import poll_chart
 from .codebook import check_codebook
+from . import polls
 from .errors import InputError
 from .evaluation import evaluate as evaluate_store
 from .output import Format, render
@@ -28,6 +30,8 @@ app = typer.Typer(help="Deductive coding of group interviews against a codebook 
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 codebook_app = typer.Typer(help="Work with the codebook.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
+poll_app = typer.Typer(help="Poll tables: regenerate and check published poll figures.", no_args_is_help=True)
+app.add_typer(poll_app, name="poll")
 
 err = Console(stderr=True)
 
@@ -163,6 +167,54 @@ def codebook_check(file: Path = typer.Argument(Path("codebook.yaml"), help="The 
     if problems:
         raise typer.Exit(1)
     err.print(f"{file}: ok", highlight=False)
+
+
+CHART = typer.Option(None, "--chart", help="Also draw a stacked bar chart to FILE.png or FILE.svg.")
+POLL_FILE = typer.Argument(..., help="A poll file (YAML), such as polls/validation.yaml.")
+
+
+def _chart(poll, chart: Optional[Path]) -> None:
+    if chart is not None:
+        err.print(f"chart written to {poll_chart(poll, chart)}", highlight=False)
+
+
+@poll_app.command("likert")
+@user_errors
+def poll_likert(file: Path = POLL_FILE, fmt: Format = FORMAT, chart: Optional[Path] = CHART):
+    """Per need: counts and shares per level, agreement rate, mean, sd, valid votes."""
+    poll = polls.load_poll(file, "likert")
+    table = polls.likert_table(poll).round(2)
+    _chart(poll, chart)
+    _print(render(table, fmt, title=poll.title, footer=f"{poll.rounds[0].respondents} respondents; "
+                  "shares and agreement in percent of respondents; mean and sd over votes with a value"))
+
+
+@poll_app.command("rounds")
+@user_errors
+def poll_rounds(file: Path = POLL_FILE, fmt: Format = FORMAT, chart: Optional[Path] = CHART):
+    """Per need and answer: counts and shares per round, change (round 1 minus last), ranking."""
+    poll = polls.load_poll(file, "rounds")
+    _chart(poll, chart)
+    if fmt is Format.md:
+        respondents = ", ".join(f"round {r.number}: {r.respondents}" for r in poll.rounds)
+        _print(render(polls.report_layout(poll), fmt, title=poll.title, footer=f"respondents: {respondents}"))
+        _print("\n" + render(polls.ranking(poll).round(1), fmt, title=f"Ranking by {poll.rank_by} share"))
+    else:
+        _print(render(polls.rounds_table(poll).round(2), fmt))
+
+
+@poll_app.command("check")
+@user_errors
+def poll_check(file: Path = POLL_FILE, fmt: Format = FORMAT):
+    """Recompute every published figure from the counts; exit 1 if any disagrees."""
+    poll = polls.load_poll(file)
+    rows = polls.check(poll)
+    disagreeing = int((~rows["agrees"]).sum())
+    table = rows.drop(columns="exact") if fmt is Format.json else rows
+    _print(render(table, fmt, title=f"Published figures of {poll.title or file}",
+                  footer=f"{len(rows) - disagreeing} agree, {disagreeing} disagree"))
+    if disagreeing:
+        raise typer.Exit(1)
 
 
 def version_callback(value: bool):

@@ -9,14 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
-
 from .errors import InputError
+from .yamlfile import line_of, read_yaml
 
 TOP_KEYS = {"version", "shared_min_groups", "codes", "language"}
 CODE_KEYS = {"id", "label", "description", "terms", "patterns", "exclude", "fuzzy", "examples"}
@@ -90,65 +87,41 @@ def check_codebook(path: str | Path) -> list[Problem]:
 
 def _parse(path: Path) -> tuple[Codebook | None, list[Problem]]:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, None, "codebook not found") from None
-    except OSError as error:
-        raise InputError(path, None, f"cannot read codebook: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return None, [Problem(raw[: error.start].count(b"\n") + 1, "not UTF-8 text")]
-    yaml = YAML(typ="rt")
-    try:
-        tree = yaml.load(text)
-    except DuplicateKeyError as error:
-        return None, [Problem(error.problem_mark.line + 1, f"duplicate key: {error.problem}")]
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        return None, [Problem(mark.line + 1 if mark else None, f"YAML syntax error: {error.problem}")]
+        tree = read_yaml(path, "codebook")
+    except InputError as error:
+        if error.line is None:
+            raise
+        return None, [Problem(error.line, error.problem)]
     checker = _Checker()
     if not isinstance(tree, dict):
         checker.add(1, "the codebook must be a mapping with 'version', 'shared_min_groups' and 'codes'")
         return None, checker.problems
-    codebook = _build(tree, checker, path, hashlib.sha256(raw).hexdigest())
+    codebook = _build(tree, checker, path, hashlib.sha256(path.read_bytes()).hexdigest())
     checker.problems.sort(key=lambda p: (p.line or 0))
     return codebook, checker.problems
-
-
-def _line(node, key=None) -> int | None:
-    """1-based line of a key in a mapping, or of an item in a sequence."""
-    try:
-        if key is None:
-            return node.lc.line + 1
-        if isinstance(node, list):
-            return node.lc.item(key)[0] + 1
-        return node.lc.key(key)[0] + 1
-    except (AttributeError, KeyError, TypeError, IndexError):
-        return None
 
 
 def _build(tree: dict, checker: _Checker, path: Path, digest: str) -> Codebook:
     for key in tree:
         if key not in TOP_KEYS:
-            checker.add(_line(tree, key), f"unknown key {key!r} (expected one of {', '.join(sorted(TOP_KEYS))})")
+            checker.add(line_of(tree, key), f"unknown key {key!r} (expected one of {', '.join(sorted(TOP_KEYS))})")
     threshold = tree.get("shared_min_groups", 6)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        checker.add(_line(tree, "shared_min_groups"),
+        checker.add(line_of(tree, "shared_min_groups"),
                     f"shared_min_groups must be a positive integer, not {threshold!r}")
     raw_codes = tree.get("codes")
     if not isinstance(raw_codes, list) or not raw_codes:
-        checker.add(_line(tree, "codes") or 1, "'codes' must be a non-empty list of codes")
+        checker.add(line_of(tree, "codes") or 1, "'codes' must be a non-empty list of codes")
         raw_codes = []
     codes, seen = [], {}
     for index, raw in enumerate(raw_codes):
-        code = _build_code(raw, _line(raw_codes, index), checker)
+        code = _build_code(raw, line_of(raw_codes, index), checker)
         if code is None:
             continue
         if code.id in seen:
-            checker.add(_line(raw, "id"), f"duplicate code id {code.id!r} (first defined on line {seen[code.id]})")
+            checker.add(line_of(raw, "id"), f"duplicate code id {code.id!r} (first defined on line {seen[code.id]})")
             continue
-        seen[code.id] = _line(raw, "id")
+        seen[code.id] = line_of(raw, "id")
         codes.append(code)
     _check_patterns(raw_codes, codes, checker)
     return Codebook(
@@ -167,18 +140,18 @@ def _build_code(raw, line: int | None, checker: _Checker) -> Code | None:
         return None
     for key in raw:
         if key not in CODE_KEYS:
-            checker.add(_line(raw, key), f"unknown key {key!r} in code (expected one of {', '.join(sorted(CODE_KEYS))})")
+            checker.add(line_of(raw, key), f"unknown key {key!r} in code (expected one of {', '.join(sorted(CODE_KEYS))})")
     code_id = raw.get("id")
     if not isinstance(code_id, str) or not CODE_ID.match(code_id):
-        checker.add(_line(raw, "id") or line, f"code id {code_id!r} must be a word of letters, digits, '_', '-' or '.'")
+        checker.add(line_of(raw, "id") or line, f"code id {code_id!r} must be a word of letters, digits, '_', '-' or '.'")
         return None
     terms = _strings(raw, "terms", checker, code_id)
     patterns = raw.get("patterns") or []
     if not terms and not patterns:
-        checker.add(_line(raw, "terms") or line, f"code {code_id!r} has no terms and no patterns: it can never match")
+        checker.add(line_of(raw, "terms") or line, f"code {code_id!r} has no terms and no patterns: it can never match")
     fuzzy = raw.get("fuzzy")
     if fuzzy is not None and (isinstance(fuzzy, bool) or not isinstance(fuzzy, (int, float)) or not 50 <= fuzzy <= 100):
-        checker.add(_line(raw, "fuzzy"), f"fuzzy must be a score from 50 to 100, not {fuzzy!r}")
+        checker.add(line_of(raw, "fuzzy"), f"fuzzy must be a score from 50 to 100, not {fuzzy!r}")
         fuzzy = None
     return Code(
         id=code_id,
@@ -195,12 +168,12 @@ def _build_code(raw, line: int | None, checker: _Checker) -> Code | None:
 def _strings(raw: dict, key: str, checker: _Checker, code_id: str) -> list[str]:
     values = raw.get(key) or []
     if not isinstance(values, list):
-        checker.add(_line(raw, key), f"{key} of code {code_id!r} must be a list")
+        checker.add(line_of(raw, key), f"{key} of code {code_id!r} must be a list")
         return []
     good = []
     for index, value in enumerate(values):
         if not isinstance(value, str) or not value.strip():
-            checker.add(_line(values, index) or _line(raw, key), f"empty {key[:-1] if key.endswith('s') else key} in code {code_id!r}")
+            checker.add(line_of(values, index) or line_of(raw, key), f"empty {key[:-1] if key.endswith('s') else key} in code {code_id!r}")
         else:
             good.append(value.strip())
     return good
@@ -219,10 +192,10 @@ def _check_patterns(raw_codes: list, codes: list[Code], checker: _Checker) -> No
         if patterns is None:
             continue
         if not isinstance(patterns, list):
-            checker.add(_line(raw, "patterns"), f"patterns of code {code.id!r} must be a list of token patterns")
+            checker.add(line_of(raw, "patterns"), f"patterns of code {code.id!r} must be a list of token patterns")
             continue
         for index, pattern in enumerate(code.patterns):
-            line = _line(patterns, index) or _line(raw, "patterns")
+            line = line_of(patterns, index) or line_of(raw, "patterns")
             if not isinstance(pattern, list) or not pattern:
                 checker.add(line, f"pattern {index + 1} of code {code.id!r} must be a non-empty list of token specs")
                 continue
@@ -231,8 +204,3 @@ def _check_patterns(raw_codes: list, codes: list[Code], checker: _Checker) -> No
             except Exception as error:  # spaCy raises several types for bad patterns
                 reason = " ".join(str(error).split())
                 checker.add(line, f"invalid pattern {index + 1} of code {code.id!r}: {reason[:200]}")
-
-
-def code_table(codebook: Codebook) -> list[dict]:
-    """The codebook as rows, for documentation and exports."""
-    return [asdict(code) for code in codebook.codes]
