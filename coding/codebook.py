@@ -31,12 +31,6 @@ class Code:
     fuzzy: int | None = None
     examples: tuple[str, ...] = ()
 
-    def fingerprint(self) -> str:
-        """Hash of everything that decides what this code matches."""
-        rule = {"terms": self.terms, "patterns": self.patterns, "exclude": self.exclude,
-                "fuzzy": self.fuzzy}
-        return hashlib.sha256(json.dumps(rule, sort_keys=True).encode()).hexdigest()
-
 
 @dataclass(frozen=True)
 class Codebook:

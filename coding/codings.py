@@ -13,6 +13,7 @@ The steps, each small, run over the Doc of one speaker turn:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -147,24 +148,27 @@ class AutoCoder:
     def _term_match(self, doc: Doc, key: int, start: int, end: int) -> Match | None:
         name = self.nlp.vocab.strings[key]
         code, term = name.split("\x1f")
-        span = doc[start:end]
-        method, score = self._method(span, self.term_forms[name])
-        if method == "fuzzy" and score < (self.codebook.code(code).fuzzy or 101):
-            return None
-        return Match(code, start, end, method, score, f"term: {term}")
+        return self._match(doc, code, start, end, f"term: {term}", self.term_forms[name])
 
     def _pattern_match(self, doc: Doc, key: int, start: int, end: int) -> Match | None:
         code, rule = self.nlp.vocab.strings[key].split("\x1f")
-        method, score = self._method(doc[start:end], None)
-        if method == "fuzzy" and score < (self.codebook.code(code).fuzzy or 101):
+        return self._match(doc, code, start, end, rule, None)
+
+    def _match(self, doc: Doc, code: str, start: int, end: int, rule: str,
+               term_forms: list[str] | None) -> Match | None:
+        """A match with its method; a fuzzy one only if its code allows that score."""
+        method, score = self._method(doc[start:end], term_forms)
+        if method == "fuzzy" and score < (self.codebook.code(code).fuzzy or math.inf):
             return None
-        return Match(code, start, end, "pattern" if method != "fuzzy" else "fuzzy", score, rule)
+        return Match(code, start, end, method, score, rule)
 
     def _method(self, span: Span, term_forms: list[str] | None) -> tuple[str, float]:
         scores = [self.correct_typos.scores[t.orth] for t in span if t.orth in self.correct_typos.scores]
         if scores:
             return "fuzzy", min(scores)
-        if term_forms is not None and [t.lower_ for t in span] == term_forms:
+        if term_forms is None:
+            return "pattern", 100.0
+        if [t.lower_ for t in span] == term_forms:
             return "lower", 100.0
         return "lemma", 100.0
 
