@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup clean
+.PHONY: demo test setup clean bench
 
 $(BIN)/coding: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,6 @@ test: setup
 
 clean:
 	rm -rf $(VENV) coding.db
+
+bench: setup
+	$(BIN)/python bench/tag_bench.py
