@@ -24,7 +24,6 @@ from .store import Store
 from .tables import audit as audit_table
 from .tables import matrix as matrix_table
 from .tables import needs_table
-from .transcripts import find_transcripts
 
 app = typer.Typer(help="Deductive coding of group interviews against a codebook of needs.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -65,15 +64,14 @@ def _open(db: Path):
 
 
 def _tag_with_progress(paths: list[Path], codebook: Path, db: Path, model: str | None) -> TagResult:
-    total = len(find_transcripts(paths)) if err.is_terminal else 0
-    if not total:
+    if not err.is_terminal:
         return tag_paths(paths, codebook, db, model)
     columns = (TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("", total=total)
-        return tag_paths(paths, codebook, db, model,
-                         progress=lambda path: bar.update(task, advance=1, description=path))
+        task = bar.add_task("", total=None)
+        return tag_paths(paths, codebook, db, model, progress=lambda path, total: bar.update(
+            task, advance=1, total=total, description=path))
 
 
 def _report(result: TagResult, db: Path) -> None:

@@ -21,7 +21,7 @@ from .segments import segment
 from .store import Store
 from .transcripts import Transcript, find_transcripts, read_transcript
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int], None]  # called with (path done, number of transcripts)
 
 
 @dataclass
@@ -74,7 +74,7 @@ def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths
                 result.tagged.append(transcript.path)
                 result.codings += len(codings)
             if progress:
-                progress(transcript.path)
+                progress(transcript.path, len(transcripts))
         present = {t.path for t in transcripts}
         for folder in (Path(p) for p in paths):
             if folder.is_dir():

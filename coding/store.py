@@ -238,10 +238,10 @@ class Store:
         rows = self.db.execute(
             "SELECT group_id, attributes FROM transcripts ORDER BY group_id, path").fetchall()
         merged: dict[str, dict] = {}
-        for row in rows:
-            merged.setdefault(row["group_id"], {}).update(
-                {k: v for k, v in json.loads(row["attributes"]).items()
-                 if k not in merged.get(row["group_id"], {})})
+        for row in rows:  # the first transcript (by path) to name an attribute wins
+            attributes = merged.setdefault(row["group_id"], {})
+            for key, value in json.loads(row["attributes"]).items():
+                attributes.setdefault(key, value)
         frame = pd.DataFrame([{"group": g, **attrs} for g, attrs in merged.items()])
         return frame if not frame.empty else pd.DataFrame(columns=["group"])
 

@@ -67,18 +67,18 @@ AUDIT_COLUMNS = ["group", "code", "transcript", "line", "speaker", "role", "quot
 def audit(store: Store, code: str | None = None, group: str | None = None,
           include_uncounted: bool = False) -> pd.DataFrame:
     """The quotes behind the counts, for one need, one group, or both."""
-    codings = store.codings()
+    codings, groups = store.codings(), store.groups()
     codings = codings.assign(counted=codings.index.isin(counted(codings).index))
     if code is not None:
         _require(code, store.codes()["code"], "code")
         codings = codings[codings["code"] == code]
     if group is not None:
-        _require(group, store.groups()["group"], "group")
+        _require(group, groups["group"], "group")
         codings = codings[codings["group"] == group]
     if not include_uncounted:
         codings = codings[codings["counted"]]
-    table = codings.merge(store.groups(), on="group", how="left")
-    extra = [c for c in table.columns if c not in AUDIT_COLUMNS and c in store.groups().columns]
+    table = codings.merge(groups, on="group", how="left")
+    extra = [c for c in groups.columns if c != "group"]
     table["file:line"] = table["transcript"] + ":" + table["line"].astype(str)
     columns = ["group", "code", "file:line",
                *[c for c in AUDIT_COLUMNS if c not in ("group", "code", "transcript", "line")], *extra]

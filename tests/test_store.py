@@ -119,3 +119,15 @@ def test_newer_schema_and_foreign_files_are_refused(tmp_path, small):
     text.write_text("hello, I am not a database at all" * 10)
     with pytest.raises(InputError, match="not a SQLite database"):
         Store.open(text)
+
+
+def test_a_transcript_named_twice_is_refused(tmp_path, small):
+    with pytest.raises(InputError, match="transcript given twice"):
+        tag([small, small / "a.md"], CODEBOOK, tmp_path / "coding.db")
+    assert not (tmp_path / "coding.db").exists()
+
+
+def test_progress_reports_every_transcript(tmp_path, small):
+    seen = []
+    tag([small], CODEBOOK, tmp_path / "coding.db", progress=lambda path, total: seen.append((path, total)))
+    assert [total for _, total in seen] == [2, 2] and seen[0][0].endswith("a.md")
