@@ -12,14 +12,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, decisions, polls, reliability, sheets, tables
 from .charts import poll_chart
 from .codebook import check_codebook
-from . import polls
-from .errors import InputError
+from .errors import InputError, InputErrors
 from .evaluation import evaluate as evaluate_store
 from .output import Format, render
 from .pipeline import TagResult, tag as tag_paths
+from .review import review as review_session
 from .store import Store
 from .tables import audit as audit_table
 from .tables import matrix as matrix_table
@@ -31,6 +31,10 @@ codebook_app = typer.Typer(help="Work with the codebook.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
 poll_app = typer.Typer(help="Poll tables: regenerate and check published poll figures.", no_args_is_help=True)
 app.add_typer(poll_app, name="poll")
+export_app = typer.Typer(help="Export from the store for review elsewhere.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+import_app = typer.Typer(help="Import people's decisions into the store.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 err = Console(stderr=True)
 
@@ -38,6 +42,9 @@ DB = typer.Option(Path("coding.db"), "--db", help="The SQLite store.")
 CODEBOOK = typer.Option(Path("codebook.yaml"), "--codebook", help="The codebook YAML file.")
 FORMAT = typer.Option(Format.md, "--format", help="Output format.")
 MODEL = typer.Option(None, "--model", help="An installed spaCy model to use instead of the blank pipeline.")
+CODER = typer.Option(None, "--coder", help="Who is deciding (default: $CODING_CODER); 'auto' is reserved.")
+REVIEWED_ONLY = typer.Option(False, "--reviewed-only",
+                             help="Count only codings a person accepted, not unreviewed suggestions.")
 MIN_GROUPS = typer.Option(None, "--min-groups", min=1,
                           help="Groups needed for 'generally shared' (default: the codebook's shared_min_groups).")
 
@@ -48,6 +55,11 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except InputErrors as errors:
+            for error in errors.errors:
+                err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            err.print(f"{len(errors.errors)} problems; nothing was changed", highlight=False)
+            raise typer.Exit(1) from None
         except InputError as error:
             err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
@@ -84,11 +96,12 @@ def _print(text: str) -> None:
     sys.stdout.write(text)
 
 
-def _table_footer(table) -> str:
+def _table_footer(table, store: Store, reviewed_only: bool = False) -> str:
     counts = table["class"].value_counts()
     return (f"{counts.get('generally shared', 0)} generally shared, "
             f"{counts.get('context-specific', 0)} context-specific, "
-            f"{counts.get('not identified', 0)} not identified")
+            f"{counts.get('not identified', 0)} not identified; "
+            f"{tables.counted_footer(store.codings(), reviewed_only)}")
 
 
 @app.command()
@@ -100,7 +113,8 @@ def run(transcripts: Path = typer.Option(Path("transcripts"), "--transcripts", h
     _report(_tag_with_progress([transcripts], codebook, db, model), db)
     with _open(db) as store:
         table = needs_table(store, min_groups)
-    _print(render(table, fmt, title="Needs", footer=_table_footer(table)))
+        footer = _table_footer(table, store)
+    _print(render(table, fmt, title="Needs", footer=footer))
 
 
 @app.command()
@@ -113,19 +127,21 @@ def tag(paths: List[Path] = typer.Argument(None, help="Transcript files or folde
 
 @app.command()
 @user_errors
-def table(db: Path = DB, fmt: Format = FORMAT, min_groups: Optional[int] = MIN_GROUPS):
+def table(db: Path = DB, fmt: Format = FORMAT, min_groups: Optional[int] = MIN_GROUPS,
+          reviewed_only: bool = REVIEWED_ONLY):
     """The needs table: in how many groups each need was raised, and its class."""
     with _open(db) as store:
-        needs = needs_table(store, min_groups)
-    _print(render(needs, fmt, title="Needs", footer=_table_footer(needs)))
+        needs = needs_table(store, min_groups, reviewed_only)
+        footer = _table_footer(needs, store, reviewed_only)
+    _print(render(needs, fmt, title="Needs", footer=footer))
 
 
 @app.command()
 @user_errors
-def matrix(db: Path = DB, fmt: Format = FORMAT):
+def matrix(db: Path = DB, fmt: Format = FORMAT, reviewed_only: bool = REVIEWED_ONLY):
     """Group x code: counted codings per group, with the groups' attributes."""
     with _open(db) as store:
-        _print(render(matrix_table(store), fmt, title="Codings per group"))
+        _print(render(matrix_table(store, reviewed_only), fmt, title="Codings per group"))
 
 
 @app.command()
@@ -147,11 +163,152 @@ def audit(need: Optional[str] = typer.Argument(None, help="A code id, such as le
 
 @app.command()
 @user_errors
-def evaluate(gold: Path = typer.Option(..., "--gold", help="CSV with columns group,code,present."),
+def evaluate(gold: Path = typer.Option(..., "--gold", help="CSV: group,code,present (group level) or "
+                                       "transcript,lines,code (segment level)."),
+             level: str = typer.Option("group", "--level", help="group or segment."),
              db: Path = DB, fmt: Format = FORMAT):
-    """Precision, recall, F1 and Cohen's kappa against gold group-level labels."""
+    """Precision, recall, F1 and Cohen's kappa of the counted codes against gold."""
     with _open(db) as store:
-        _print(render(evaluate_store(store, gold), fmt, title="Agreement with gold (group level)"))
+        _print(render(evaluate_store(store, gold, level), fmt, title=f"Agreement with gold ({level} level)"))
+
+
+# -- people coding ---------------------------------------------------------------
+
+
+@app.command()
+@user_errors
+def review(code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
+           group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
+           transcript: Optional[str] = typer.Option(None, "--transcript", help="Only this transcript."),
+           coder: Optional[str] = CODER, db: Path = DB):
+    """Walk your unreviewed suggestions one key at a time: accept, reject, recode, skip, note, undo, quit."""
+    name = decisions.coder_name(coder)
+    with _open(db) as store:
+        review_session(store, name, code, group, transcript)
+
+
+@export_app.command("codings")
+@user_errors
+def export_codings(status: Optional[str] = typer.Option(None, "--status", help="suggested, accepted or rejected."),
+                   code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
+                   group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
+                   fmt: str = typer.Option("csv", "--format", help="csv or xlsx."),
+                   output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
+                   db: Path = DB):
+    """One row per coding with its id, quote and context, and an empty decision column."""
+    with _open(db) as store:
+        data = sheets.to_bytes(sheets.export_codings(store, status, code, group), fmt)
+    if output is not None:
+        output.write_bytes(data)
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        raise InputError(None, None, "xlsx is binary: redirect to a file (> codings.xlsx) or give --output")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+@import_app.command("decisions")
+@user_errors
+def import_decisions(file: Path = typer.Argument(..., help="A filled-in export (.csv or .xlsx)."),
+                     coder: Optional[str] = CODER,
+                     partial: bool = typer.Option(False, "--partial", help="Apply the good rows even if some are bad."),
+                     db: Path = DB):
+    """Apply the accept / reject / recode rows of an exported sheet, all or nothing."""
+    name = decisions.coder_name(coder)
+    with _open(db) as store:
+        result = sheets.import_decisions(store, file, name, partial)
+    for problem in result.problems:
+        err.print(f"skipped: {problem}", highlight=False, soft_wrap=True)
+    applied = ", ".join(f"{n} {d}" for d, n in sorted(result.applied.items())) or "none"
+    err.print(f"applied {sum(result.applied.values())} decisions ({applied}) as {name}; "
+              f"{result.skipped_blank} rows without a decision", highlight=False)
+
+
+@app.command()
+@user_errors
+def add(transcript: str = typer.Option(..., "--transcript", help="Path, file name, or group id of a tagged transcript."),
+        code: str = typer.Option(..., "--code", help="The code to apply."),
+        lines: Optional[str] = typer.Option(None, "--lines", help="Line range, such as 12-14."),
+        chars: Optional[str] = typer.Option(None, "--chars", help="Character range START-END (offsets into the text)."),
+        note: str = typer.Option("", "--note", help="Why."),
+        coder: Optional[str] = CODER, db: Path = DB):
+    """Code a passage by hand: what the auto coder missed."""
+    name = decisions.coder_name(coder)
+    with _open(db) as store:
+        ids = decisions.add(store, transcript, code, name, lines, chars, note)
+    err.print(f"added {len(ids)} coding(s): {', '.join(map(str, ids))}", highlight=False)
+
+
+@app.command()
+@user_errors
+def remove(coding_id: int = typer.Argument(..., help="The coding's id (see export, audit --all, status)."),
+           note: str = typer.Option("", "--note", help="Why."),
+           coder: Optional[str] = CODER, db: Path = DB):
+    """Withdraw a coding: marked removed (a suggestion: rejected), never deleted."""
+    name = decisions.coder_name(coder)
+    with _open(db) as store:
+        decisions.remove(store, coding_id, name, note)
+    err.print(f"coding {coding_id} removed by {name}", highlight=False)
+
+
+@app.command()
+@user_errors
+def status(db: Path = DB, fmt: Format = FORMAT):
+    """Per transcript and per code: unreviewed, accepted, rejected, manual, orphaned."""
+    with _open(db) as store:
+        counts, orphans, codes = tables.status(store), tables.orphaned(store), list(store.codes()["code"])
+    if fmt is not Format.md:
+        _print(render(counts, fmt))
+        return
+    _print(render(tables.status_by(counts, "transcript"), fmt, title="Review status per transcript"))
+    _print("\n" + render(tables.status_by(counts, "code", codes), fmt, title="Review status per code"))
+    if not orphans.empty:
+        _print("\n" + render(orphans, fmt, title="Orphaned: the quote is no longer in the transcript",
+                              footer="kept, not counted; re-code them with 'coding add' and 'coding remove'"))
+
+
+CODERS = typer.Option(..., "--coder", help="A coder to compare; give two or more.")
+LEVEL = typer.Option("segment", "--level", help="segment or group.")
+
+
+@app.command()
+@user_errors
+def agreement(coder: List[str] = CODERS, level: str = LEVEL, db: Path = DB, fmt: Format = FORMAT):
+    """Inter-coder agreement per code: percent, Cohen's kappa, Krippendorff's alpha, Fleiss' kappa."""
+    with _open(db) as store:
+        report = reliability.agreement_report(store, coder, level)
+    _print(render(report, fmt, title=f"Agreement of {', '.join(coder)} ({level} level)",
+                  footer="units: judged by at least two coders; empty: undefined for these data"))
+
+
+@app.command()
+@user_errors
+def disagreements(coder: List[str] = CODERS, code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
+                  level: str = LEVEL, db: Path = DB, fmt: Format = FORMAT):
+    """Every unit the coders judged differently, with the quote, to settle together."""
+    with _open(db) as store:
+        rows = reliability.disagreements(store, coder, code, level)
+    _print(render(rows, fmt, title=f"Disagreements of {', '.join(coder)} ({level} level)",
+                  footer=f"{len(rows)} units"))
+
+
+@app.command()
+@user_errors
+def log(coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's changes."),
+        transcript: Optional[str] = typer.Option(None, "--transcript", help="Only this transcript."),
+        code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
+        coding_id: Optional[int] = typer.Option(None, "--coding", help="Only this coding id."),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N entries."),
+        db: Path = DB, fmt: Format = FORMAT):
+    """Every change to the store, oldest first: who, when, what, before, after."""
+    with _open(db) as store:
+        entries = store.log_entries()
+    for column, value in (("coder", coder), ("transcript", transcript), ("code", code), ("coding_id", coding_id)):
+        if value is not None:
+            entries = entries[entries[column] == value]
+    if limit:
+        entries = entries.tail(limit)
+    _print(render(entries, fmt, title="Log", footer=f"{len(entries)} entries"))
 
 
 @codebook_app.command("check")

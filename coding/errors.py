@@ -23,3 +23,15 @@ class InputError(Exception):
         if self.line is not None:
             where = f"{where}:{self.line}"
         return f"{where}: {self.problem}"
+
+
+class InputErrors(InputError):
+    """Several problems found in one pass over a file, reported together."""
+
+    def __init__(self, errors: list[InputError]):
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.path, first.line, first.problem)
+
+    def __str__(self) -> str:
+        return "\n".join(InputError.__str__(error) for error in self.errors)

@@ -1,8 +1,13 @@
-"""Agreement of the store's group-level codes with a gold standard.
+"""Agreement of the store's counted codes with a gold standard, at two levels.
 
-Gold is a CSV `group,code,present` (present is 0 or 1), as a careful human
-coder would judge each group. A group "has" a code when at least one counted
-coding (see `coding.tables.counted`) says so.
+Group level: a CSV `group,code,present` (present is 0 or 1), as a careful
+human coder would judge each group. A group "has" a code when at least one
+counted coding (see `coding.tables.counted`) says so.
+
+Segment level: a CSV `transcript,lines,code` listing where a careful coder
+found each code ("transcripts/G01.md,12-14,skills"). The units compared are
+(transcript, line, code) for every line of a speaker turn in the transcripts
+the gold file names; a counted coding covers the lines of its quote.
 """
 
 from __future__ import annotations
@@ -12,16 +17,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from .agreement import cohen_kappa
+from .decisions import find_transcript, parse_range
 from .errors import InputError
 from .store import Store
 from .tables import counted
 
 GOLD_COLUMNS = ["group", "code", "present"]
+SEGMENT_GOLD_COLUMNS = ["transcript", "lines", "code"]
+LEVELS = ("group", "segment")
 
 
-def read_gold(path: str | Path, known_codes: set[str], known_groups: set[str]) -> pd.DataFrame:
-    """Read and check a gold CSV; every bad row is an error with its line."""
-    path = Path(path)
+def _gold_rows(path: Path, columns: list[str]) -> csv.DictReader:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -29,8 +36,15 @@ def read_gold(path: str | Path, known_codes: set[str], known_groups: set[str]) -
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(path, None, f"cannot read gold file: {error}") from None
     reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != GOLD_COLUMNS:
-        raise InputError(path, 1, f"header must be {','.join(GOLD_COLUMNS)}")
+    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != columns:
+        raise InputError(path, 1, f"header must be {','.join(columns)}")
+    return reader
+
+
+def read_gold(path: str | Path, known_codes: set[str], known_groups: set[str]) -> pd.DataFrame:
+    """Read and check a group-level gold CSV; every bad row is an error with its line."""
+    path = Path(path)
+    reader = _gold_rows(path, GOLD_COLUMNS)
     rows, seen = [], {}
     for line, row in enumerate(reader, start=2):
         group, code, present = (str(row.get(c) or "").strip() for c in GOLD_COLUMNS)
@@ -49,15 +63,6 @@ def read_gold(path: str | Path, known_codes: set[str], known_groups: set[str]) -
     return pd.DataFrame(rows)
 
 
-def cohen_kappa(a: pd.Series, b: pd.Series) -> float:
-    """Cohen's kappa of two binary raters; 1.0 when they agree and chance agreement is total."""
-    observed = (a == b).mean()
-    expected = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
-    if expected == 1:
-        return 1.0 if observed == 1 else 0.0
-    return float((observed - expected) / (1 - expected))
-
-
 def scores(frame: pd.DataFrame) -> dict:
     gold, predicted = frame["gold"].astype(bool), frame["predicted"].astype(bool)
     tp = int((gold & predicted).sum())
@@ -72,20 +77,70 @@ def scores(frame: pd.DataFrame) -> dict:
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": _round(precision),
             "recall": _round(recall), "f1": _round(f1),
-            "kappa": round(cohen_kappa(frame["gold"], frame["predicted"]), 3) + 0.0}
+            "kappa": _round(cohen_kappa(list(frame["gold"]), list(frame["predicted"])))}
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    return None if value is None else round(value, 3) + 0.0  # + 0.0: no "-0.0"
 
 
-def evaluate(store: Store, gold_path: str | Path) -> pd.DataFrame:
-    """Per code and overall (micro over all group x code pairs) agreement with gold."""
-    codes = store.codes()
-    gold = read_gold(gold_path, set(codes["code"]), set(store.groups()["group"]))
+def read_segment_gold(path: str | Path, store: Store) -> pd.DataFrame:
+    """Read and check a segment-level gold CSV into (transcript, line, code) rows."""
+    path = Path(path)
+    known_codes = set(store.codes()["code"])
+    rows = []
+    for line, row in enumerate(_gold_rows(path, SEGMENT_GOLD_COLUMNS), start=2):
+        name, lines, code = (str(row.get(c) or "").strip() for c in SEGMENT_GOLD_COLUMNS)
+        if code not in known_codes:
+            raise InputError(path, line, f"unknown code {code!r}")
+        try:
+            transcript = find_transcript(store, name)
+            first, last = parse_range(lines, "lines")
+        except InputError as error:
+            raise InputError(path, line, error.problem) from None
+        rows += [{"transcript": transcript, "line": n, "code": code} for n in range(first, last + 1)]
+    if not rows:
+        raise InputError(path, 2, "no gold rows")
+    return pd.DataFrame(rows).drop_duplicates()
+
+
+def _turn_lines(store: Store, transcripts: set[str]) -> pd.DataFrame:
+    """Every line that holds speaker talk, in the given transcripts."""
+    turns = store.turns()
+    turns = turns[turns["transcript"].isin(transcripts)]
+    lines = [(t.transcript, n) for t in turns.itertuples()
+             for n in range(t.line, t.line + t.text.count("\n") + 1)]
+    return pd.DataFrame(lines, columns=["transcript", "line"]).drop_duplicates()
+
+
+def _coded_lines(codings: pd.DataFrame) -> pd.DataFrame:
+    lines = [(c.transcript, n, c.code) for c in codings.itertuples()
+             for n in range(c.line, c.line + c.quote.count("\n") + 1)]
+    return pd.DataFrame(lines, columns=["transcript", "line", "code"]).drop_duplicates()
+
+
+def _segment_pairs(store: Store, gold_path: str | Path) -> pd.DataFrame:
+    gold = read_segment_gold(gold_path, store).assign(gold=1)
+    units = _turn_lines(store, set(gold["transcript"])).merge(store.codes()[["code"]], how="cross")
+    predicted = _coded_lines(counted(store.codings())).assign(predicted=1)
+    pairs = units.merge(gold, on=["transcript", "line", "code"], how="left")
+    pairs = pairs.merge(predicted, on=["transcript", "line", "code"], how="left")
+    return pairs.fillna({"gold": 0, "predicted": 0}).astype({"gold": int, "predicted": int})
+
+
+def _group_pairs(store: Store, gold_path: str | Path) -> pd.DataFrame:
+    gold = read_gold(gold_path, set(store.codes()["code"]), set(store.groups()["group"]))
     raised = counted(store.codings())[["group", "code"]].drop_duplicates().assign(predicted=1)
     pairs = gold.merge(raised, on=["group", "code"], how="left").fillna({"predicted": 0})
-    pairs["predicted"] = pairs["predicted"].astype(int)
+    return pairs.astype({"predicted": int})
+
+
+def evaluate(store: Store, gold_path: str | Path, level: str = "group") -> pd.DataFrame:
+    """Per code and overall (micro over all units) agreement with gold."""
+    if level not in LEVELS:
+        raise InputError(None, None, f"level {level!r}: use group or segment")
+    codes = store.codes()
+    pairs = _group_pairs(store, gold_path) if level == "group" else _segment_pairs(store, gold_path)
     order = {code: i for i, code in enumerate(codes["code"])}
     rows = [{"code": code, **scores(part)}
             for code, part in sorted(pairs.groupby("code"), key=lambda item: order[item[0]])]

@@ -69,8 +69,8 @@ def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths
                 coder = coders.get(transcript.language)
                 if coder is None:
                     coder = coders[transcript.language] = AutoCoder(book, make_nlp(transcript.language, model))
-                segments, codings = code_transcript(transcript, coder)
-                store.replace_transcript(db, run_id, transcript, book.content_hash, segments, codings)
+                codings = code_transcript(transcript, coder)
+                store.replace_transcript(db, run_id, transcript, book.content_hash, codings)
                 result.tagged.append(transcript.path)
                 result.codings += len(codings)
             if progress:
@@ -84,7 +84,6 @@ def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths
 
 
 def code_transcript(transcript: Transcript, coder: AutoCoder):
-    """Segments and auto codings of one transcript."""
+    """The auto codings of one transcript."""
     docs = list(coder.nlp.pipe(transcript.turn_text(turn) for turn in transcript.turns))
-    segments = segment(transcript, docs)
-    return segments, coder.code(transcript, segments, docs)
+    return coder.code(transcript, segment(transcript, docs), docs)

@@ -19,10 +19,10 @@ import pandas as pd
 
 from .errors import InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x636F6467  # "codg": marks a SQLite file as a coding store
 
-SCHEMA = """
+BASE = """
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
@@ -52,8 +52,9 @@ CREATE TABLE transcripts (
     attributes TEXT NOT NULL,
     run_id INTEGER NOT NULL REFERENCES runs(id)
 );
-CREATE TABLE segments (
-    id INTEGER PRIMARY KEY,
+"""
+TURNS = """
+CREATE TABLE turns (
     transcript TEXT NOT NULL REFERENCES transcripts(path) ON DELETE CASCADE,
     turn INTEGER NOT NULL,
     speaker TEXT NOT NULL,
@@ -62,10 +63,12 @@ CREATE TABLE segments (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     text TEXT NOT NULL,
-    UNIQUE (transcript, start, "end")
+    PRIMARY KEY (transcript, turn)
 );
+"""
+CODINGS = """
 CREATE TABLE codings (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     transcript TEXT NOT NULL,
     group_id TEXT NOT NULL,
     segment_start INTEGER NOT NULL,
@@ -76,7 +79,7 @@ CREATE TABLE codings (
     quote TEXT NOT NULL,
     code TEXT NOT NULL,
     coder TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'rejected')),
+    status TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'rejected', 'removed')),
     matched_text TEXT NOT NULL DEFAULT '',
     match_start INTEGER,
     match_end INTEGER,
@@ -84,17 +87,65 @@ CREATE TABLE codings (
     score REAL,
     rule TEXT NOT NULL DEFAULT '',
     note TEXT NOT NULL DEFAULT '',
+    decides INTEGER,
+    orphaned INTEGER NOT NULL DEFAULT 0,
     run_id INTEGER REFERENCES runs(id),
     created TEXT NOT NULL
 );
 CREATE INDEX codings_by_transcript ON codings (transcript, coder);
 CREATE INDEX codings_by_code ON codings (code, group_id);
 """
+LOG = """
+CREATE TABLE log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    action TEXT NOT NULL,
+    coding_id INTEGER,
+    transcript TEXT NOT NULL DEFAULT '',
+    code TEXT NOT NULL DEFAULT '',
+    before TEXT NOT NULL DEFAULT '',
+    after TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER log_is_append_only_update BEFORE UPDATE ON log
+    BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER log_is_append_only_delete BEFORE DELETE ON log
+    BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TABLE review_positions (
+    coder TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    position TEXT NOT NULL,
+    PRIMARY KEY (coder, scope)
+);
+"""
+
+SCHEMA = BASE + TURNS + CODINGS + LOG
+
+# A version 1 store had a `segments` table that nothing read, no turns, no
+# log, and no 'removed' status: its codings are copied over and every
+# transcript is marked for re-tagging so that its turns get stored.
+MIGRATE_FROM_1 = f"""
+ALTER TABLE codings RENAME TO codings_v1;
+DROP INDEX IF EXISTS codings_by_transcript;
+DROP INDEX IF EXISTS codings_by_code;
+DROP TABLE segments;
+{TURNS}
+{CODINGS}
+{LOG}
+INSERT INTO codings (id, transcript, group_id, segment_start, segment_end, line, speaker, role, quote,
+    code, coder, status, matched_text, match_start, match_end, method, score, rule, note, run_id, created)
+    SELECT id, transcript, group_id, segment_start, segment_end, line, speaker, role, quote, code, coder,
+    status, matched_text, match_start, match_end, method, score, rule, note, run_id, created FROM codings_v1;
+DROP TABLE codings_v1;
+UPDATE transcripts SET content_hash = '';
+"""
 
 CODING_COLUMNS = [
     "transcript", "group_id", "segment_start", "segment_end", "line", "speaker", "role",
     "quote", "code", "matched_text", "match_start", "match_end", "method", "score", "rule",
 ]
+EVIDENCE_COLUMNS = CODING_COLUMNS[4:]  # what a re-found suggestion may update in place
 
 
 def now() -> str:
@@ -102,7 +153,7 @@ def now() -> str:
 
 
 class Store:
-    """A coding store on disk. Open with `Store.open(path)` or `Store.create(path)`."""
+    """A coding store on disk. Open with `Store.open(path)`; `create=True` makes one."""
 
     def __init__(self, connection: sqlite3.Connection, path: str):
         self.db = connection
@@ -110,7 +161,7 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path, create: bool = False) -> "Store":
-        """Open an existing store; with create=True make one if there is none."""
+        """Open an existing store (upgrading an older schema); with create=True make one."""
         path = Path(path)
         if not path.exists():
             if not create:
@@ -130,11 +181,9 @@ class Store:
     @classmethod
     def _create(cls, path: Path) -> "Store":
         connection = cls._connect(path)
-        with connection:
-            connection.executescript(
-                f"BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
-                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            )
+        connection.executescript(
+            f"BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
+            f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         return cls(connection, str(path))
 
     def _check(self) -> None:
@@ -151,6 +200,11 @@ class Store:
             self.db.close()
             raise InputError(self.path, None, f"store schema version {version} is newer than this "
                              f"coding understands ({SCHEMA_VERSION}); upgrade coding")
+        if version == 1:
+            self.db.executescript(f"BEGIN; {MIGRATE_FROM_1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            with self.transaction() as db:
+                self.log(db, "coding", "migrate", before="schema 1", after=f"schema {SCHEMA_VERSION}",
+                         detail="transcripts will be re-tagged to store their turns")
 
     def close(self) -> None:
         self.db.close()
@@ -165,7 +219,18 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
-    # -- writing -----------------------------------------------------------
+    # -- the log -----------------------------------------------------------
+
+    @staticmethod
+    def log(db: sqlite3.Connection, coder: str, action: str, coding_id: int | None = None,
+            transcript: str = "", code: str = "", before: str = "", after: str = "",
+            detail: str = "") -> None:
+        """Append one change to the log (the table refuses updates and deletes)."""
+        db.execute("INSERT INTO log (at, coder, action, coding_id, transcript, code, before, after, "
+                   "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (now(), coder, action, coding_id, transcript, code, before, after, detail))
+
+    # -- tagging -----------------------------------------------------------
 
     def start_run(self, db: sqlite3.Connection, tool_version: str, codebook, pipeline: str) -> int:
         """Record a tagging run and make its codebook the store's list of codes."""
@@ -182,6 +247,13 @@ class Store:
     def finish_run(self, db: sqlite3.Connection, run_id: int, tagged: int, unchanged: int) -> None:
         db.execute("UPDATE runs SET transcripts_tagged = ?, transcripts_unchanged = ? WHERE id = ?",
                    (tagged, unchanged, run_id))
+        self.log(db, "auto", "tag", detail=f"run {run_id}: {tagged} transcripts tagged, "
+                 f"{unchanged} unchanged")
+
+    def stored_hashes(self) -> dict[str, tuple[str, str]]:
+        """path -> (content hash, codebook hash) of every transcript tagged so far."""
+        rows = self.db.execute("SELECT path, content_hash, codebook_hash FROM transcripts")
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def is_current(self, path: str, content_hash: str, codebook_hash: str) -> bool:
         """True when this transcript was tagged from the same text with the same codebook."""
@@ -190,10 +262,25 @@ class Store:
         return row is not None and tuple(row) == (content_hash, codebook_hash)
 
     def replace_transcript(self, db: sqlite3.Connection, run_id: int, transcript, codebook_hash: str,
-                           segments, codings) -> None:
-        """Put a transcript's new segments and auto codings in place of the old ones."""
-        db.execute("DELETE FROM segments WHERE transcript = ?", (transcript.path,))
-        db.execute("DELETE FROM codings WHERE transcript = ? AND coder = 'auto'", (transcript.path,))
+                           codings) -> None:
+        """Store a transcript's turns and auto codings in place of the old ones.
+
+        A suggestion found again keeps its id (so exported ids stay valid);
+        human codings are never deleted, only re-anchored or marked orphaned.
+        """
+        previous = db.execute("SELECT content_hash FROM transcripts WHERE path = ?",
+                              (transcript.path,)).fetchone()
+        self._store_transcript(db, run_id, transcript, codebook_hash)
+        summary = self._replace_suggestions(db, run_id, transcript.path, codings)
+        if previous is not None and previous[0] != transcript.content_hash:
+            self._reanchor_human_codings(db, transcript)
+        if previous is None or summary != (0, len(codings), 0):
+            added, kept, dropped = summary
+            self.log(db, "auto", "suggest", transcript=transcript.path,
+                     before=str(kept + dropped), after=str(added + kept),
+                     detail=f"run {run_id}: {added} added, {kept} kept, {dropped} dropped")
+
+    def _store_transcript(self, db: sqlite3.Connection, run_id: int, transcript, codebook_hash: str):
         db.execute(
             "INSERT OR REPLACE INTO transcripts (path, group_id, title, date, language, content_hash, "
             "codebook_hash, speakers, attributes, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -201,37 +288,127 @@ class Store:
              transcript.language, transcript.content_hash, codebook_hash,
              json.dumps(transcript.speakers, ensure_ascii=False),
              json.dumps(transcript.attributes, ensure_ascii=False, sort_keys=True), run_id))
+        db.execute("DELETE FROM turns WHERE transcript = ?", (transcript.path,))
         db.executemany(
-            'INSERT INTO segments (transcript, turn, speaker, role, line, start, "end", text) '
+            'INSERT INTO turns (transcript, turn, speaker, role, line, start, "end", text) '
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(s.transcript, s.turn, s.speaker, s.role, s.line, s.start, s.end, s.text) for s in segments])
-        created = now()
+            [(transcript.path, t.index, t.speaker, t.role, t.line, t.start, t.end,
+              transcript.turn_text(t)) for t in transcript.turns])
+
+    def _replace_suggestions(self, db: sqlite3.Connection, run_id: int, path: str, codings):
+        """Upsert the auto coder's rows; returns (added, kept, dropped)."""
+        old = {(r["segment_start"], r["segment_end"], r["code"]): r["id"] for r in db.execute(
+            "SELECT id, segment_start, segment_end, code FROM codings WHERE transcript = ? "
+            "AND coder = 'auto'", (path,))}
+        created, fresh, kept = now(), [], []
+        for c in codings:
+            values = (c.transcript, c.group, c.segment_start, c.segment_end, c.line, c.speaker, c.role,
+                      c.quote, c.code, c.matched_text, c.match_start, c.match_end, c.method, c.score,
+                      c.rule)
+            coding_id = old.pop((c.segment_start, c.segment_end, c.code), None)
+            if coding_id is None:
+                fresh.append((*values, run_id, created))
+            else:
+                kept.append((*values[4:], run_id, coding_id))
         db.executemany(
             f"INSERT INTO codings ({', '.join(CODING_COLUMNS)}, coder, status, run_id, created) "
-            f"VALUES ({', '.join('?' * len(CODING_COLUMNS))}, 'auto', 'suggested', ?, ?)",
-            [(c.transcript, c.group, c.segment_start, c.segment_end, c.line, c.speaker, c.role,
-              c.quote, c.code, c.matched_text, c.match_start, c.match_end, c.method, c.score,
-              c.rule, run_id, created) for c in codings])
+            f"VALUES ({', '.join('?' * len(CODING_COLUMNS))}, 'auto', 'suggested', ?, ?)", fresh)
+        db.executemany(
+            f"UPDATE codings SET {', '.join(f'{c} = ?' for c in EVIDENCE_COLUMNS)}, run_id = ? "
+            "WHERE id = ?", kept)
+        db.executemany("DELETE FROM codings WHERE id = ?", [(i,) for i in old.values()])
+        return len(fresh), len(kept), len(old)
+
+    def _reanchor_human_codings(self, db: sqlite3.Connection, transcript) -> None:
+        """After a transcript changed: a person's coding whose quote moved follows it;
+        one whose quote is gone (or now ambiguous) is marked orphaned and kept."""
+        text = transcript.text
+        rows = db.execute("SELECT id, segment_start, segment_end, quote, code, coder, orphaned "
+                          "FROM codings WHERE transcript = ? AND coder != 'auto'", (transcript.path,))
+        for row in rows.fetchall():
+            start, end, quote = row["segment_start"], row["segment_end"], row["quote"]
+            if text[start:end] == quote:
+                if row["orphaned"]:
+                    self._set_orphaned(db, transcript.path, row, False, "its quote is back in place")
+                continue
+            if text.count(quote) == 1:
+                shift = text.index(quote) - start
+                turn = next(t for t in transcript.turns if t.start <= start + shift < max(t.end, t.start + 1))
+                db.execute("UPDATE codings SET segment_start = ?, segment_end = ?, line = ?, speaker = ?, "
+                           "role = ?, match_start = match_start + ?, match_end = match_end + ?, "
+                           "orphaned = 0 WHERE id = ?",
+                           (start + shift, end + shift, transcript.line_of(start + shift), turn.speaker,
+                            turn.role, shift, shift, row["id"]))
+                self.log(db, "auto", "re-anchor", row["id"], transcript.path, row["code"],
+                         before=f"{start}-{end}", after=f"{start + shift}-{end + shift}",
+                         detail="the transcript changed; the quote was found once elsewhere")
+            elif not row["orphaned"]:
+                self._set_orphaned(db, transcript.path, row, True, "the transcript changed and the quote is not in it once")
+
+    def _set_orphaned(self, db: sqlite3.Connection, path: str, row, orphaned: bool, why: str) -> None:
+        db.execute("UPDATE codings SET orphaned = ? WHERE id = ?", (int(orphaned), row["id"]))
+        self.log(db, "auto", "orphan" if orphaned else "re-attach", row["id"], path, row["code"],
+                 before=str(int(not orphaned)), after=str(int(orphaned)), detail=why)
 
     def drop_missing(self, db: sqlite3.Connection, folder: str, present: set[str]) -> list[str]:
-        """Forget transcripts under `folder` whose files are gone; human codings stay."""
+        """Forget transcripts under `folder` whose files are gone; people's codings stay, orphaned."""
         rows = db.execute("SELECT path FROM transcripts WHERE path LIKE ? || '%'", (folder,)).fetchall()
         gone = [row["path"] for row in rows if row["path"] not in present]
         for path in gone:
             db.execute("DELETE FROM codings WHERE transcript = ? AND coder = 'auto'", (path,))
+            for row in db.execute("SELECT id, code, orphaned FROM codings WHERE transcript = ?",
+                                  (path,)).fetchall():
+                if not row["orphaned"]:
+                    self._set_orphaned(db, path, row, True, "the transcript file is gone")
             db.execute("DELETE FROM transcripts WHERE path = ?", (path,))
+            self.log(db, "auto", "forget", transcript=path, detail="file no longer on disk")
         return gone
+
+    # -- people's codings -----------------------------------------------------
+
+    def coding(self, coding_id: int) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
+
+    def insert_coding(self, db: sqlite3.Connection, values: dict) -> int:
+        columns = ", ".join(values)
+        cursor = db.execute(f"INSERT INTO codings ({columns}, created) VALUES "
+                            f"({', '.join('?' * len(values))}, ?)", (*values.values(), now()))
+        return cursor.lastrowid
+
+    def set_status(self, db: sqlite3.Connection, coding_id: int, status: str) -> None:
+        db.execute("UPDATE codings SET status = ? WHERE id = ?", (status, coding_id))
+
+    def review_position(self, coder: str, scope: str) -> str:
+        row = self.db.execute("SELECT position FROM review_positions WHERE coder = ? AND scope = ?",
+                              (coder, scope)).fetchone()
+        return row[0] if row else ""
+
+    def set_review_position(self, db: sqlite3.Connection, coder: str, scope: str, position: str) -> None:
+        db.execute("INSERT OR REPLACE INTO review_positions (coder, scope, position) VALUES (?, ?, ?)",
+                   (coder, scope, position))
 
     # -- reading -----------------------------------------------------------
 
     def codings(self) -> pd.DataFrame:
-        """Tidy coding rows, one per coding, with each group's attributes as columns."""
+        """Tidy coding rows, one per coding (the auto coder's and people's)."""
         frame = pd.read_sql_query(
             "SELECT c.id AS coding_id, c.group_id AS \"group\", c.transcript, c.segment_start, "
             "c.segment_end, c.line, c.speaker, c.role, c.code, c.coder, c.status, c.quote, "
-            "c.matched_text, c.method, c.score, c.rule FROM codings c "
+            "c.matched_text, c.match_start, c.match_end, c.method, c.score, c.rule, c.note, c.decides, "
+            "c.orphaned, c.created FROM codings c "
             "ORDER BY c.group_id, c.transcript, c.segment_start, c.code, c.id", self.db)
+        frame["orphaned"] = frame["orphaned"].astype(bool)
         return frame
+
+    def turns(self, transcript: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE transcript = ?", (transcript,)) if transcript else ("", ())
+        return pd.read_sql_query(f'SELECT transcript, turn, speaker, role, line, start, "end", text '
+                                 f"FROM turns {where} ORDER BY transcript, turn", self.db, params=params)
+
+    def log_entries(self) -> pd.DataFrame:
+        entries = pd.read_sql_query("SELECT id, at, coder, action, coding_id, transcript, code, before, "
+                                    "after, detail FROM log ORDER BY id", self.db)
+        return entries.astype({"coding_id": "Int64"})
 
     def groups(self) -> pd.DataFrame:
         """One row per group with its attributes (from the front matter of its transcripts)."""

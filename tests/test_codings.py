@@ -17,7 +17,7 @@ def coder():
 
 def codings_of(tmp_path, coder, body):
     transcript = read_transcript(write_transcript(tmp_path, "t.md", body))
-    return code_transcript(transcript, coder)[1]
+    return code_transcript(transcript, coder)
 
 
 def found(codings):
@@ -99,7 +99,7 @@ def test_offsets_survive_emoji_rtl_accents_and_crlf(tmp_path, coder):
     path = write_transcript(tmp_path, "t.md", "")
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n") + body.encode("utf-8"))
     transcript = read_transcript(path)
-    [coding] = code_transcript(transcript, coder)[1]
+    [coding] = code_transcript(transcript, coder)
     assert transcript.text[coding.match_start:coding.match_end] == "lawyer"
     assert coding.quote.startswith("🌍🏳️‍🌈 Café مرحبا")
     assert coding.line == 12

@@ -1,27 +1,28 @@
 import pandas as pd
 import pytest
 
-from coding.evaluation import cohen_kappa, evaluate
+from coding.evaluation import evaluate
 
 from .conftest import ROOT
 
 
-@pytest.mark.parametrize("a, b, expected", [
-    # sklearn.metrics.cohen_kappa_score gives these values for the same ratings
-    ([1, 1, 0, 0, 1, 0, 1, 1, 0, 1], [1, 0, 0, 0, 1, 1, 1, 1, 0, 1], 0.5833333),
-    ([1, 1, 1, 0], [1, 1, 1, 0], 1.0),
-    ([1, 0, 1, 0], [0, 1, 0, 1], -1.0),
-    ([1, 1, 1, 1], [1, 1, 1, 1], 1.0),
-])
-def test_cohen_kappa(a, b, expected):
-    assert cohen_kappa(pd.Series(a), pd.Series(b)) == pytest.approx(expected, abs=1e-6)
-
-
-def test_cohen_kappa_matches_scikit_learn():
+def test_group_kappa_matches_scikit_learn(bundled_store, tmp_path):
     sklearn = pytest.importorskip("sklearn.metrics")
-    a = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0]
-    b = [1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0]
-    assert cohen_kappa(pd.Series(a), pd.Series(b)) == pytest.approx(sklearn.cohen_kappa_score(a, b))
+    gold = pd.read_csv(ROOT / "tests" / "bundled_gold.csv")
+    gold.loc[gold.index[::7], "present"] = 1 - gold.loc[gold.index[::7], "present"]  # a worse gold
+    path = tmp_path / "gold.csv"
+    gold.to_csv(path, index=False)
+    result = evaluate(bundled_store, path).set_index("code").loc["overall"]
+    predicted = gold.merge(evaluate_pairs_expected(bundled_store), on=["group", "code"], how="left")
+    expected = sklearn.cohen_kappa_score(predicted["present"], predicted["predicted"].fillna(0))
+    assert result["kappa"] == pytest.approx(expected, abs=1e-3)
+
+
+def evaluate_pairs_expected(store):
+    """Independently of evaluation.py: groups with a counted participant coding per code."""
+    codings = store.codings()
+    auto = codings[(codings["coder"] == "auto") & (codings["role"] == "participant")]
+    return auto[["group", "code"]].drop_duplicates().assign(predicted=1)
 
 
 def test_bundled_gold_finds_only_the_paraphrases_missed(bundled_store):

@@ -13,7 +13,7 @@ from .conftest import CODEBOOK, write_transcript
 def dump(db):
     connection = sqlite3.connect(db)
     rows = {table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            for table in ("transcripts", "segments", "codings", "runs", "codes")}
+            for table in ("transcripts", "turns", "codings", "runs", "codes")}
     connection.close()
     return rows
 
@@ -35,7 +35,7 @@ def test_tagging_writes_rows_and_skips_unchanged(tmp_path, small):
     second = tag([small], CODEBOOK, db)
     assert (second.tagged, len(second.unchanged)) == ([], 2)
     after = dump(db)
-    assert after["codings"] == before["codings"] and after["segments"] == before["segments"]
+    assert after["codings"] == before["codings"] and after["turns"] == before["turns"]
     assert len(after["runs"]) == 2
 
 

@@ -1,0 +1,194 @@
+"""`coding review`: walk the unreviewed suggestions one at a time in a terminal.
+
+Each suggestion shows its turn with the sentence in bold and the match
+highlighted, then waits for one key. Decisions go through `coding.decisions`
+(so the store and the log see exactly what the spreadsheet route would
+write); undo marks the last decision removed and steps back. The place a
+coder stopped is kept per coder and filter, so the next session resumes
+after it.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.text import Text
+
+from . import decisions
+from .store import Store
+
+KEYS = "[a]ccept  [r]eject  re[c]ode  [s]kip  [n]ote  [u]ndo  [q]uit"
+
+
+def read_key() -> str:
+    """One key press in a terminal; one line's first character when input is piped."""
+    if sys.stdin.isatty():
+        return click.getchar()
+    line = sys.stdin.readline()
+    return line.strip()[:1] if line else "q"
+
+
+def ask(question: str) -> str:
+    return click.prompt(question, default="", show_default=False)
+
+
+@dataclass
+class Session:
+    accepted: int = 0
+    rejected: int = 0
+    recoded: int = 0
+    skipped: int = 0
+    history: list[tuple[int, list[int]]] = field(default_factory=list)  # (queue index, coding ids)
+
+
+def _position(item) -> str:
+    return f"{item['transcript']}\x1f{item['segment_start']:012d}\x1f{item['code']}"
+
+
+def _start(queue: pd.DataFrame, position: str) -> int:
+    """Resume after the last item shown; wrap to the top when that was the end."""
+    for index, item in queue.iterrows():
+        if _position(item) >= position:
+            return index
+    return 0
+
+
+class Reviewer:
+    def __init__(self, store: Store, coder: str, queue: pd.DataFrame, scope: str,
+                 console: Console | None = None, key: Callable[[], str] = read_key,
+                 prompt: Callable[[str], str] = ask):
+        self.store, self.coder, self.queue, self.scope = store, coder, queue, scope
+        self.console = console or Console(highlight=False)
+        self.key, self.prompt = key, prompt
+        self.codes = list(store.codes()["code"])
+        self.labels = dict(zip(store.codes()["code"], store.codes()["label"]))
+        self.session = Session()
+
+    def run(self) -> Session:
+        if self.queue.empty:
+            self.console.print("nothing to review: every suggestion in scope has your decision")
+            return self.session
+        index = _start(self.queue, self.store.review_position(self.coder, self.scope))
+        note = ""
+        while 0 <= index < len(self.queue):
+            item = self.queue.iloc[index]
+            self._show(index, item, note)
+            self._remember(item)
+            key = self.key().lower()
+            if key == "q":
+                break
+            if key == "n":
+                note = self.prompt("note")
+                continue
+            if key == "u":
+                index, note = self._undo(index), ""
+                continue
+            step = self._act(key, index, item, note)
+            if step is None:
+                self.console.print(f"unknown key {key!r}; {KEYS}", markup=False)
+                continue
+            index, note = index + step, ""
+        else:
+            self.console.print(f"end of the queue ({len(self.queue)} suggestions)")
+        self._summary()
+        return self.session
+
+    def _act(self, key: str, index: int, item, note: str) -> int | None:
+        coding_id = int(item["coding_id"])
+        if key == "s":
+            self.session.skipped += 1
+            self.session.history.append((index, []))
+            return 1
+        if key in ("a", "r"):
+            ids = decisions.decide(self.store, coding_id, key, self.coder, note=note)
+            self.session.accepted += key == "a"
+            self.session.rejected += key == "r"
+        elif key == "c":
+            new_code = self._pick_code(item["code"])
+            if new_code is None:
+                return 0
+            ids = decisions.decide(self.store, coding_id, "recode", self.coder, new_code, note)
+            self.session.recoded += 1
+        else:
+            return None
+        self.session.history.append((index, ids))
+        return 1
+
+    def _pick_code(self, old: str) -> str | None:
+        choices = [c for c in self.codes if c != old]
+        for number, code in enumerate(choices, start=1):
+            self.console.print(f"  {number}. {code} ({self.labels[code]})")
+        answer = self.prompt("new code (number or id, empty to cancel)").strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return choices[int(answer) - 1]
+        if answer in choices:
+            return answer
+        if answer:
+            self.console.print(f"no code {answer!r}; nothing changed")
+        return None
+
+    def _undo(self, index: int) -> int:
+        if not self.session.history:
+            self.console.print("nothing to undo in this session")
+            return index
+        back, ids = self.session.history.pop()
+        for coding_id in reversed(ids):
+            decisions.remove(self.store, coding_id, self.coder, note="undo")
+        self.console.print("undone" if ids else "back to the skipped suggestion")
+        return back
+
+    def _remember(self, item) -> None:
+        with self.store.transaction() as db:
+            self.store.set_review_position(db, self.coder, self.scope, _position(item))
+
+    def _show(self, index: int, item, note: str) -> None:
+        console = self.console
+        console.rule(f"{index + 1}/{len(self.queue)}  {item['transcript']}:{item['line']}  "
+                     f"group {item['group']}")
+        console.print(f"{item['speaker']} ({item['role']})   code [bold]{item['code']}[/bold] "
+                      f"({self.labels.get(item['code'], '')})   {item['method']} {item['score']:g}   "
+                      f"{item['rule']}")
+        console.print(_highlighted(item, marked=not console.is_terminal))
+        if note:
+            console.print(f"note: {note}")
+        console.print(KEYS, markup=False)
+
+    def _summary(self) -> None:
+        s = self.session
+        self.console.print(f"{s.accepted} accepted, {s.rejected} rejected, {s.recoded} recoded, "
+                           f"{s.skipped} skipped")
+
+
+def _highlighted(item, marked: bool = False) -> Text:
+    """The turn, its coded sentence in bold, the words that matched in reverse video;
+    `marked` also puts the match between >> and << for output without styles."""
+    context, offset = item["context"], item["turn_start"]
+    if not context or pd.isna(offset):
+        return Text(item["quote"], style="bold")
+    offset = int(offset)
+    if pd.isna(item["match_start"]):
+        match = (item["segment_start"] - offset, item["segment_start"] - offset)
+    else:
+        match = (int(item["match_start"]) - offset, int(item["match_end"]) - offset)
+    sentence = (item["segment_start"] - offset, item["segment_end"] - offset)
+    if marked:
+        context = f"{context[:match[0]]}>>{context[match[0]:match[1]]}<<{context[match[1]:]}"
+        shift = lambda i: i + 2 * (i > match[0]) + 2 * (i >= match[1])  # noqa: E731
+        sentence, match = tuple(map(shift, sentence)), (match[0] + 2, match[1] + 2)
+    text = Text(context)
+    text.stylize("bold", *sentence)
+    text.stylize("reverse", *match)
+    return text
+
+
+def review(store: Store, coder: str, code: str | None = None, group: str | None = None,
+           transcript: str | None = None, **io) -> Session:
+    """Review this coder's pending suggestions (optionally one code, group or transcript)."""
+    queue = decisions.review_queue(store, coder, code, group, transcript)
+    scope = f"code={code or ''};group={group or ''};transcript={transcript or ''}"
+    return Reviewer(store, coder, queue, scope, **io).run()

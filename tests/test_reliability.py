@@ -1,0 +1,118 @@
+"""Agreement between coders over the store, checked against independent computations."""
+import shutil
+
+import krippendorff
+import numpy as np
+import pytest
+
+from coding import decisions
+from coding.errors import InputError
+from coding.evaluation import evaluate
+from coding.reliability import agreement_report, disagreements, judgements
+from coding.store import Store
+
+
+@pytest.fixture
+def store(bundled_db, tmp_path):
+    copy = tmp_path / "coding.db"
+    shutil.copy(bundled_db, copy)
+    opened = Store.open(copy)
+    yield opened
+    opened.close()
+
+
+def suggestions(store, code, group):
+    rows = store.codings()
+    rows = rows[(rows["code"] == code) & (rows["group"] == group) & (rows["coder"] == "auto")
+                & (rows["role"] == "participant")]
+    return [int(i) for i in rows["coding_id"]]
+
+
+@pytest.fixture
+def two_coders(store):
+    """mira and jon review G07's legal and G06's conflict suggestions; jon also adds one code."""
+    legal, conflict = suggestions(store, "legal_support", "G07"), suggestions(store, "conflict_resolution", "G06")
+    assert (len(legal), len(conflict)) == (3, 4)
+    mira = ["accept", "accept", "reject", "accept", "accept", "reject", "reject"]
+    jon = ["accept", "reject", "reject", "accept", "reject", "reject", "accept"]
+    for coding_id, a, b in zip(legal + conflict, mira, jon):
+        decisions.decide(store, coding_id, a, "mira")
+        decisions.decide(store, coding_id, b, "jon")
+    decisions.add(store, "G07", "funding", "jon", lines="64")
+    # mira: 1,1,0 | 1,1,0,0 | funding 0 (she coded G07, so no mark there means absent)
+    # jon:  1,0,0 | 1,0,0,1 | funding 1
+    return [1, 1, 0, 1, 1, 0, 0, 0], [1, 0, 0, 1, 0, 0, 1, 1]
+
+
+def test_segment_agreement_matches_scikit_learn_and_krippendorff(store, two_coders):
+    sklearn = pytest.importorskip("sklearn.metrics")
+    mira, jon = two_coders
+    report = agreement_report(store, ["mira", "jon"]).set_index("code")
+    overall = report.loc["(all)"]
+    assert overall["units"] == 8
+    assert overall["percent"] == pytest.approx(4 / 8, abs=1e-3)
+    assert overall["cohen"] == pytest.approx(sklearn.cohen_kappa_score(mira, jon), abs=1e-3)
+    alpha = krippendorff.alpha(reliability_data=np.array([mira, jon], dtype=float),
+                               level_of_measurement="nominal")
+    assert overall["alpha"] == pytest.approx(alpha, abs=1e-3)
+    assert report.loc["legal_support", "units"] == 3
+    assert report.loc["legal_support", "percent"] == pytest.approx(2 / 3, abs=1e-3)
+    assert report.loc["funding", "units"] == 1
+    assert report.loc["funding", "cohen"] == sklearn.cohen_kappa_score([0], [1]) == 0.0
+
+
+def test_group_level_units_are_groups_times_codes(store, two_coders):
+    rows = judgements(store, ["mira", "jon"], level="group")
+    assert set(rows["unit"]) == {"G06", "G07"}
+    assert len(rows) == 2 * 10 * 2  # groups x codes x coders
+    funding = rows[(rows["code"] == "funding") & (rows["unit"] == "G07")].set_index("coder")["value"]
+    assert (funding["mira"], funding["jon"]) == (False, True)
+    report = agreement_report(store, ["mira", "jon"], level="group").set_index("code")
+    assert report.loc["(all)", "units"] == 20
+    assert report.loc["(all)", "percent"] == pytest.approx(19 / 20, abs=1e-3)
+
+
+def test_disagreements_list_each_differing_unit_with_its_quote(store, two_coders):
+    rows = disagreements(store, ["mira", "jon"])
+    assert sorted(rows["code"]) == ["conflict_resolution", "conflict_resolution", "funding", "legal_support"]
+    legal = rows[rows["code"] == "legal_support"].iloc[0]
+    assert (legal["mira"], legal["jon"]) == ("present", "absent")
+    assert "lawyer" in legal["quote"]
+    only_funding = disagreements(store, ["mira", "jon"], code="funding")
+    assert list(only_funding["jon"]) == ["present"]
+
+
+def test_three_coders_get_fleiss_and_alpha_but_no_cohen(store, two_coders):
+    for coding_id in suggestions(store, "legal_support", "G07"):
+        decisions.decide(store, coding_id, "accept", "ola")
+    report = agreement_report(store, ["mira", "jon", "ola"]).set_index("code")
+    legal = report.loc["legal_support"]
+    assert legal["units"] == 3
+    assert legal["cohen"] is None or np.isnan(legal["cohen"])
+    # units (mira, jon, ola): (1,1,1), (1,0,1), (0,0,1): computed by hand with Fleiss' formula
+    p_present = 6 / 9
+    expected_agreement = p_present ** 2 + (1 - p_present) ** 2
+    observed = (1 + 1 / 3 + 1 / 3) / 3
+    assert legal["fleiss"] == pytest.approx((observed - expected_agreement) / (1 - expected_agreement), abs=1e-3)
+
+
+def test_unknown_coder_and_a_single_coder_are_refused(store, two_coders):
+    with pytest.raises(InputError, match="no decisions by 'eve'"):
+        agreement_report(store, ["mira", "eve"])
+    with pytest.raises(InputError, match="at least two different coders"):
+        agreement_report(store, ["mira", "mira"])
+
+
+def test_segment_level_evaluation_counts_lines(store, tmp_path):
+    gold = tmp_path / "gold.csv"
+    gold.write_text("transcript,lines,code\nG07.md,62,legal_support\nG07.md,64-67,legal_support\n"
+                    "G07.md,20,funding\n")
+    result = evaluate(store, gold, level="segment").set_index("code")
+    legal = result.loc["legal_support"]
+    # coded lines 62, 64, 67; gold lines 62, 64, 65, 66, 67 (65 is not a talk line)
+    assert (legal["tp"], legal["fp"], legal["fn"]) == (3, 0, 1)
+    assert result.loc["funding", "fn"] == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("transcript,lines,code\nG07.md,62,legal_support\nG99.md,1,skills\n")
+    with pytest.raises(InputError, match=r"bad.csv:3: no tagged transcript 'G99.md'"):
+        evaluate(store, bad, level="segment")
