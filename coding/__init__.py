@@ -8,4 +8,4 @@ The data flows one way, and each stage is a module named for what it holds:
 `coding.evaluation` read the store. `coding.cli` is a thin layer over these.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -31,6 +31,7 @@ def render(frame: pd.DataFrame, fmt: Format | str = Format.md, title: str | None
     flat = frame.apply(lambda column: column.map(_flat)) if not frame.empty else frame
     if fmt is Format.csv:
         return flat.to_csv(index=False, lineterminator="\n")
+    flat = flat.astype(object).where(flat.notna(), "")  # an undefined value shows as an empty cell
     terminal = sys.stdout.isatty() if terminal is None else terminal
     if terminal:
         return _rich(flat, title, footer)

@@ -10,6 +10,7 @@ after it.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Callable
@@ -22,19 +23,51 @@ from rich.text import Text
 from . import decisions
 from .store import Store
 
+try:  # POSIX terminals; elsewhere keys come a line at a time
+    import termios
+    import tty
+except ImportError:  # pragma: no cover
+    termios = tty = None
+
 KEYS = "[a]ccept  [r]eject  re[c]ode  [s]kip  [n]ote  [u]ndo  [q]uit"
 
 
-def read_key() -> str:
-    """One key press in a terminal; one line's first character when input is piped."""
-    if sys.stdin.isatty():
-        return click.getchar()
-    line = sys.stdin.readline()
-    return line.strip()[:1] if line else "q"
+class Keys:
+    """Single key presses from the terminal, or one line's first character when piped.
 
+    The terminal stays in cbreak mode for the whole session (not per key, as
+    click.getchar does), so keys typed ahead are not flushed away; prompts
+    switch back to line mode for their answer.
+    """
 
-def ask(question: str) -> str:
-    return click.prompt(question, default="", show_default=False)
+    def __init__(self):
+        self.fd = sys.stdin.fileno() if sys.stdin.isatty() and termios else None
+        self.saved = None
+
+    def __enter__(self) -> "Keys":
+        if self.fd is not None:
+            self.saved = termios.tcgetattr(self.fd)
+            tty.setcbreak(self.fd, termios.TCSANOW)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
+
+    def key(self) -> str:
+        if self.fd is not None:
+            return os.read(self.fd, 1).decode("utf-8", errors="ignore")
+        line = sys.stdin.readline()
+        return line.strip()[:1] if line else "q"
+
+    def prompt(self, question: str) -> str:
+        if self.saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
+        try:
+            return click.prompt(question, default="", show_default=False)
+        finally:
+            if self.saved is not None:
+                tty.setcbreak(self.fd, termios.TCSANOW)
 
 
 @dataclass
@@ -43,7 +76,7 @@ class Session:
     rejected: int = 0
     recoded: int = 0
     skipped: int = 0
-    history: list[tuple[int, list[int]]] = field(default_factory=list)  # (queue index, coding ids)
+    history: list[tuple[int, str, list[int]]] = field(default_factory=list)  # (index, counter, ids)
 
 
 def _position(item) -> str:
@@ -60,8 +93,7 @@ def _start(queue: pd.DataFrame, position: str) -> int:
 
 class Reviewer:
     def __init__(self, store: Store, coder: str, queue: pd.DataFrame, scope: str,
-                 console: Console | None = None, key: Callable[[], str] = read_key,
-                 prompt: Callable[[str], str] = ask):
+                 key: Callable[[], str], prompt: Callable[[str], str], console: Console | None = None):
         self.store, self.coder, self.queue, self.scope = store, coder, queue, scope
         self.console = console or Console(highlight=False)
         self.key, self.prompt = key, prompt
@@ -79,7 +111,10 @@ class Reviewer:
             item = self.queue.iloc[index]
             self._show(index, item, note)
             self._remember(item)
-            key = self.key().lower()
+            try:
+                key = self.key().lower()
+            except KeyboardInterrupt:
+                key = "q"
             if key == "q":
                 break
             if key == "n":
@@ -101,22 +136,20 @@ class Reviewer:
     def _act(self, key: str, index: int, item, note: str) -> int | None:
         coding_id = int(item["coding_id"])
         if key == "s":
-            self.session.skipped += 1
-            self.session.history.append((index, []))
-            return 1
-        if key in ("a", "r"):
+            counter, ids = "skipped", []
+        elif key in ("a", "r"):
+            counter = "accepted" if key == "a" else "rejected"
             ids = decisions.decide(self.store, coding_id, key, self.coder, note=note)
-            self.session.accepted += key == "a"
-            self.session.rejected += key == "r"
         elif key == "c":
             new_code = self._pick_code(item["code"])
             if new_code is None:
                 return 0
+            counter = "recoded"
             ids = decisions.decide(self.store, coding_id, "recode", self.coder, new_code, note)
-            self.session.recoded += 1
         else:
             return None
-        self.session.history.append((index, ids))
+        setattr(self.session, counter, getattr(self.session, counter) + 1)
+        self.session.history.append((index, counter, ids))
         return 1
 
     def _pick_code(self, old: str) -> str | None:
@@ -136,7 +169,8 @@ class Reviewer:
         if not self.session.history:
             self.console.print("nothing to undo in this session")
             return index
-        back, ids = self.session.history.pop()
+        back, counter, ids = self.session.history.pop()
+        setattr(self.session, counter, getattr(self.session, counter) - 1)
         for coding_id in reversed(ids):
             decisions.remove(self.store, coding_id, self.coder, note="undo")
         self.console.print("undone" if ids else "back to the skipped suggestion")
@@ -187,8 +221,10 @@ def _highlighted(item, marked: bool = False) -> Text:
 
 
 def review(store: Store, coder: str, code: str | None = None, group: str | None = None,
-           transcript: str | None = None, **io) -> Session:
-    """Review this coder's pending suggestions (optionally one code, group or transcript)."""
+           transcript: str | None = None) -> Session:
+    """Review this coder's pending suggestions (optionally one code, group or transcript)
+    from the keyboard."""
     queue = decisions.review_queue(store, coder, code, group, transcript)
     scope = f"code={code or ''};group={group or ''};transcript={transcript or ''}"
-    return Reviewer(store, coder, queue, scope, **io).run()
+    with Keys() as keys:
+        return Reviewer(store, coder, queue, scope, keys.key, keys.prompt).run()

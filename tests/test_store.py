@@ -1,11 +1,13 @@
 """The store: transactions, re-tagging, and refusing files it does not own."""
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from coding.errors import InputError
 from coding.pipeline import tag
 from coding.store import SCHEMA_VERSION, Store
+from coding.tables import needs_table
 
 from .conftest import CODEBOOK, write_transcript
 
@@ -131,3 +133,33 @@ def test_progress_reports_every_transcript(tmp_path, small):
     seen = []
     tag([small], CODEBOOK, tmp_path / "coding.db", progress=lambda path, total: seen.append((path, total)))
     assert [total for _, total in seen] == [2, 2] and seen[0][0].endswith("a.md")
+
+
+def test_a_version_1_store_is_upgraded_keeping_every_coding(tmp_path, monkeypatch):
+    """tests/store_v1.sql: a store written by coding 0.1 (schema 1), with one person's rejection."""
+    db = tmp_path / "coding.db"
+    connection = sqlite3.connect(db)
+    connection.executescript((Path(__file__).parent / "store_v1.sql").read_text())
+    connection.executescript("PRAGMA application_id = 1668244583; PRAGMA user_version = 1;")
+    before = connection.execute("SELECT id, coder, status, code FROM codings ORDER BY id").fetchall()
+    connection.close()
+    store = Store.open(db)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    rows = store.codings()
+    assert list(zip(rows.sort_values("coding_id")["coding_id"], rows.sort_values("coding_id")["coder"],
+                    rows.sort_values("coding_id")["status"], rows.sort_values("coding_id")["code"])) == before
+    assert list(store.log_entries()["action"]) == ["migrate"]
+    assert needs_table(store).set_index("code").loc["legal_support", "groups"] == 0  # mira rejected it
+    store.close()
+    # every transcript is re-tagged once, so that its turns are stored
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    write_transcript(folder, "a.md", "Interviewer: Legal advice?\nAna: We need a lawyer. And training.\n",
+                     group="G1")
+    monkeypatch.chdir(tmp_path)
+    result = tag([Path("transcripts")], CODEBOOK, db)
+    assert result.tagged == ["transcripts/a.md"]
+    store = Store.open(db)
+    assert len(store.turns()) == 2
+    assert (store.codings()["coder"] == "mira").sum() == 1
+    store.close()
