@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span
 from .codebook import Codebook
 from .negation import WindowedNegex
 from .nlp import known_words
-from .segments import Segment
+from .segments import Piece, Segment
 from .transcripts import Transcript
 
 MIN_FUZZY_LENGTH = 5
@@ -86,28 +86,32 @@ class TypoCorrector:
         self.term_words = words
         self.known = known_words(nlp.lang) | set(words)
         self.scores: dict[int, float] = {}  # orth -> ratio, for corrected words
-        self.lemmas: dict[int, str | None] = {}
+        self.corrections: dict[str, tuple[str, float] | None] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         if self.cutoff is None:
             return doc
         for token in doc:
-            lemma = self.lemmas.get(token.orth, 0)
-            if lemma == 0:
-                lemma = self.lemmas[token.orth] = self._correct(token.lower_, token.orth)
-            if lemma is not None:
-                token.lemma_ = lemma
+            corrected = self.correction(token.lower_)
+            if corrected is not None:
+                token.lemma_ = corrected[0]
+                self.scores[token.orth] = corrected[1]
         return doc
 
-    def _correct(self, word: str, orth: int) -> str | None:
-        if len(word) < MIN_FUZZY_LENGTH or not word.isalpha() or word in self.known:
-            return None
-        best = process.extractOne(word, self.term_words.keys(), scorer=fuzz.ratio,
-                                  score_cutoff=self.cutoff)
-        if best is None:
-            return None
-        self.scores[orth] = round(best[1], 1)
-        return self.term_words[best[0]]
+    def correction(self, word: str) -> tuple[str, float] | None:
+        """(lemma, score) of the term word a misspelt `word` stands for; None for a real
+        word or one too far from every term word. Remembered per word."""
+        if word in self.corrections:
+            return self.corrections[word]
+        found = None
+        if self.cutoff is not None and len(word) >= MIN_FUZZY_LENGTH and word.isalpha() \
+                and word not in self.known:
+            best = process.extractOne(word, self.term_words.keys(), scorer=fuzz.ratio,
+                                      score_cutoff=self.cutoff)
+            if best is not None:
+                found = (self.term_words[best[0]], round(best[1], 1))
+        self.corrections[word] = found
+        return found
 
 
 class AutoCoder:
@@ -179,26 +183,27 @@ class AutoCoder:
         self.negex(doc)
         return [m for m, span in zip(found, doc.spans[SPAN_KEY]) if not span._.negated]
 
-    def code(self, transcript: Transcript, segments: list[Segment], docs: list[Doc]) -> list[Coding]:
+    def code(self, transcript: Transcript, pieces: list[Piece], segments: list[Segment],
+             docs: list[Doc]) -> list[Coding]:
         """Codings for one transcript: one per (segment, code), best evidence kept."""
-        by_sentence = {(seg.turn, seg.sent.start): seg for seg in segments}
+        by_sentence = {(seg.piece, seg.sent.start): seg for seg in segments}
         best: dict[tuple[int, str], tuple] = {}
-        for turn, doc in zip(transcript.turns, docs):
+        for number, (piece, doc) in enumerate(zip(pieces, docs)):
             for match in self.matches(doc):
-                segment = by_sentence.get((turn.index, doc[match.start].sent.start))
+                segment = by_sentence.get((number, doc[match.start].sent.start))
                 if segment is None:
                     continue
                 rank = (METHOD_RANK[match.method], -match.score, match.start - match.end, match.start)
                 key = (segment.index, match.code)
                 if key not in best or rank < best[key][0]:
-                    best[key] = (rank, segment, match, doc)
-        rows = [self._coding(transcript, segment, match, doc)
-                for _, segment, match, doc in best.values()]
+                    best[key] = (rank, segment, match, piece, doc)
+        rows = [self._coding(transcript, segment, match, piece, doc)
+                for _, segment, match, piece, doc in best.values()]
         return sorted(rows, key=lambda c: (c.segment_start, c.code))
 
-    def _coding(self, transcript: Transcript, segment: Segment, match: Match, doc: Doc) -> Coding:
+    def _coding(self, transcript: Transcript, segment: Segment, match: Match, piece: Piece,
+                doc: Doc) -> Coding:
         span = doc[match.start:match.end]
-        turn = transcript.turns[segment.turn]
         return Coding(
             transcript=transcript.path,
             group=transcript.group,
@@ -210,8 +215,8 @@ class AutoCoder:
             quote=segment.text,
             code=match.code,
             matched_text=span.text,
-            match_start=turn.start + span.start_char,
-            match_end=turn.start + span.end_char,
+            match_start=piece.start + span.start_char,
+            match_end=piece.start + span.end_char,
             method=match.method,
             score=match.score,
             rule=match.rule,

@@ -58,6 +58,15 @@ def known_words(lang: str) -> frozenset[str]:
     return frozenset(table) | frozenset(table.values())
 
 
+@lru_cache(maxsize=None)
+def lemma_forms(lang: str) -> dict[str, frozenset[str]]:
+    """lemma -> every lower-case word the lookup lemmatizer gives that lemma (itself included)."""
+    forms: dict[str, set[str]] = {}
+    for word, lemma in lemma_table(lang).items():
+        forms.setdefault(lemma, {lemma}).add(word)
+    return {lemma: frozenset(words) for lemma, words in forms.items()}
+
+
 class LowercaseLookupLemmatizer:
     """Sets `token.lemma_` from the lookup table, keyed by the lower-cased form.
 

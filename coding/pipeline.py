@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
+from .candidates import Candidates
 from .codebook import Codebook, load_codebook
 from .codings import AutoCoder
 from .errors import InputError
 from .nlp import make_nlp, pipeline_name
-from .segments import segment
+from .segments import Piece, segment
 from .store import Store
 from .transcripts import Transcript, find_transcripts, read_transcript
 
@@ -58,7 +59,7 @@ def _check_unique_paths(transcripts: list[Transcript]) -> None:
 def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths, model,
               progress: Progress | None) -> TagResult:
     pipeline = pipeline_name(book.language, model)
-    coders: dict[str, AutoCoder] = {}
+    coders: dict[str, tuple[AutoCoder, Candidates]] = {}
     with store.transaction() as db:
         run_id = store.start_run(db, __version__, book, pipeline)
         result = TagResult(run_id)
@@ -66,10 +67,10 @@ def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths
             if store.is_current(transcript.path, transcript.content_hash, book.content_hash):
                 result.unchanged.append(transcript.path)
             else:
-                coder = coders.get(transcript.language)
-                if coder is None:
-                    coder = coders[transcript.language] = AutoCoder(book, make_nlp(transcript.language, model))
-                codings = code_transcript(transcript, coder)
+                if transcript.language not in coders:
+                    coder = AutoCoder(book, make_nlp(transcript.language, model))
+                    coders[transcript.language] = (coder, Candidates(coder))
+                codings = code_transcript(transcript, *coders[transcript.language])
                 store.replace_transcript(db, run_id, transcript, book.content_hash, codings)
                 result.tagged.append(transcript.path)
                 result.codings += len(codings)
@@ -83,7 +84,13 @@ def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths
     return result
 
 
-def code_transcript(transcript: Transcript, coder: AutoCoder):
-    """The auto codings of one transcript."""
-    docs = list(coder.nlp.pipe(transcript.turn_text(turn) for turn in transcript.turns))
-    return coder.code(transcript, segment(transcript, docs), docs)
+def code_transcript(transcript: Transcript, coder: AutoCoder, candidates: Candidates | None = None):
+    """The auto codings of one transcript. With `candidates`, only the pieces where a
+    match is possible go through spaCy (the fast path); without, every turn in full
+    (the reference path). Both give the same codings."""
+    if candidates is None:
+        pieces = [Piece.whole(transcript, turn) for turn in transcript.turns]
+    else:
+        pieces = candidates.pieces(transcript)
+    docs = list(coder.nlp.pipe(piece.text for piece in pieces))
+    return coder.code(transcript, pieces, segment(transcript, pieces, docs), docs)

@@ -1,0 +1,182 @@
+"""Candidates: the parts of a transcript where a code could match, found without spaCy.
+
+Most talk names no code, and running spaCy over it only to find nothing is
+most of the cost of tagging. Every match needs at least one *trigger word*:
+a word form that the lookup lemmatizer takes to a term's (or a literal
+pattern token's) lemma, or a misspelling the typo corrector would take to a
+term word. Both are decided once per distinct whitespace chunk of the corpus
+and remembered, so a turn without any is skipped with a few set operations.
+
+A turn with a trigger is cut to the runs of whole sentences that hold one:
+a cut is made only after a chunk like "word." that spaCy splits into a word
+and a sentence-final mark, followed by a word, which is exactly where the
+sentencizer starts a new sentence. Sentences are coded independently
+(matches, vetoes and negation all stay within a sentence), so coding the
+pieces gives the same codings as coding the whole turn; the equivalence
+tests check this against the reference path, every turn in full.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from spacy.language import Language
+
+from .codebook import Codebook
+from .nlp import lemma_forms
+from .segments import Piece
+from .transcripts import Transcript
+
+LETTER_RUNS = re.compile(r"[^\W\d_]+")
+# "word." (or ! ?) then whitespace then a word: where the sentencizer starts a sentence
+SENTENCE_END = re.compile(r"(?<!\S)([^\W\d_]{2,}[.!?])(\s+)(?=[^\W\d_])")
+LITERAL_KEYS = ("LEMMA", "LOWER", "ORTH", "TEXT")
+
+
+def _forms(word: str, lemma: bool, forms: dict[str, frozenset[str]]) -> set[str]:
+    return set(forms.get(word, ())) | {word} if lemma else {word}
+
+
+def _literal_words(value, lemma: bool, forms) -> set[str] | None:
+    """Trigger words for one token constraint; None when it is not a plain literal."""
+    values = value.get("IN") if isinstance(value, dict) else [value]
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        return None
+    words: set[str] = set()
+    for text in values:
+        runs = LETTER_RUNS.findall(text.lower())
+        if not runs:
+            return None
+        words |= _forms(max(runs, key=len), lemma, forms)
+    return words
+
+
+def _pattern_triggers(pattern: list[dict], forms) -> list[set[str]] | None:
+    """One trigger set per required literal token: a match needs a word of each."""
+    required = []
+    for spec in pattern:
+        if spec.get("OP") not in (None, "+", "1"):
+            continue  # optional or negated tokens need not be there
+        for key, value in spec.items():
+            if key in LITERAL_KEYS:
+                words = _literal_words(value, key == "LEMMA", forms)
+                if words is not None:
+                    required.append(words)
+    return required or None
+
+
+def _is_plain(pattern: list[dict]) -> bool:
+    """A fixed run of literal words: cannot reach across a sentence end."""
+    return all(spec and set(spec) <= set(LITERAL_KEYS)
+               and all(_literal_words(value, False, {}) is not None for value in spec.values())
+               for spec in pattern)
+
+
+def trigger_words(codebook: Codebook, nlp: Language) -> list[list[set[str]]] | None:
+    """For every term and pattern, the word sets a match needs a word of each of
+    (the forms of each of its words); None if some term or pattern has no literal
+    word to rely on (then every turn is coded)."""
+    forms = lemma_forms(nlp.lang)
+    rules: list[list[set[str]]] = []
+    for code in codebook.codes:
+        for doc in nlp.pipe(code.terms):
+            words = [t for t in doc if LETTER_RUNS.fullmatch(t.lower_)]
+            if not words:
+                return None
+            rules.append([_forms(t.lemma_, True, forms) | {t.lower_} for t in words])
+        for pattern in code.patterns:
+            required = _pattern_triggers(pattern, forms)
+            if required is None:
+                return None
+            rules.append(required)
+    return rules
+
+
+class Candidates:
+    """Cuts transcripts into the pieces worth coding (see the module docstring)."""
+
+    def __init__(self, coder):
+        self.coder = coder
+        rules = trigger_words(coder.codebook, coder.nlp)
+        self.everything = rules is None
+        self.rules = rules or []
+        self.word_slots: dict[str, list[tuple[int, int]]] = {}  # word -> (rule, slot) it fills
+        for rule, required in enumerate(self.rules):
+            for slot, words in enumerate(required):
+                for word in words:
+                    self.word_slots.setdefault(word, []).append((rule, slot))
+        self.correction = coder.correct_typos.correction
+        self.cut_sentences = coder.nlp.pipe_names[:1] == ["sentencizer"] and all(
+            _is_plain(p) for c in coder.codebook.codes for p in c.patterns) and not any(
+            re.search(r"[.!?]", t) for c in coder.codebook.codes for t in c.terms)
+        self.seen: set[str] = set()
+        self.typos: set[str] = set()  # chunks with a word the typo corrector would change
+        self.chunk_slots: dict[str, set[tuple[int, int]]] = {}  # chunks with a trigger word
+        self.sentence_ends: dict[str, bool] = {}
+        self.punct_chars = getattr(coder.nlp.get_pipe("sentencizer"), "punct_chars", set()) \
+            if self.cut_sentences else set()
+
+    def pieces(self, transcript: Transcript) -> list[Piece]:
+        if self.everything:
+            return [Piece.whole(transcript, turn) for turn in transcript.turns]
+        pieces = []
+        for turn in transcript.turns:
+            text = transcript.turn_text(turn)
+            hits = self._hits(set(text.split()))
+            if not hits:
+                continue
+            if self.cut_sentences:
+                pieces += self._sentences_around(turn, text, hits)
+            else:
+                pieces.append(Piece(turn, turn.start, text))
+        return pieces
+
+    def _hits(self, chunks: set[str]) -> set[str]:
+        """The chunks that complete some rule (or hold a typo); empty if none does."""
+        if not chunks <= self.seen:
+            self._learn(chunks - self.seen)
+        hits = chunks & self.typos
+        present = chunks & self.chunk_slots.keys()
+        if not present:
+            return hits
+        filled: dict[int, set[int]] = {}
+        for chunk in present:
+            for rule, slot in self.chunk_slots[chunk]:
+                filled.setdefault(rule, set()).add(slot)
+        complete = {rule for rule, slots in filled.items() if len(slots) == len(self.rules[rule])}
+        if complete:
+            hits |= {chunk for chunk in present if any(r in complete for r, _ in self.chunk_slots[chunk])}
+        return hits
+
+    def _learn(self, chunks: set[str]) -> None:
+        for chunk in chunks:
+            words = LETTER_RUNS.findall(chunk.lower())
+            if any(self.correction(word) is not None for word in words):
+                self.typos.add(chunk)  # a corrected typo may stand for any term word or lemma
+            slots = {slot for word in words for slot in self.word_slots.get(word, ())}
+            if slots:
+                self.chunk_slots[chunk] = slots
+        self.seen |= chunks
+    def _ends_sentence(self, chunk: str) -> bool:
+        """Does spaCy split this chunk into a word and a sentence-final mark? (remembered)"""
+        known = self.sentence_ends.get(chunk)
+        if known is None:
+            tokens = self.coder.nlp.tokenizer(chunk)
+            known = self.sentence_ends[chunk] = len(tokens) == 2 and tokens[1].text in self.punct_chars
+        return known
+
+    def _sentences_around(self, turn, text: str, hits: set[str]) -> list[Piece]:
+        starts, ends = [0], []
+        for match in SENTENCE_END.finditer(text):
+            if self._ends_sentence(match[1]):
+                ends.append(match.end(1))
+                starts.append(match.end(2))
+        ends.append(len(text))
+        groups = set()
+        for chunk in hits:
+            position = text.find(chunk)
+            while position != -1:
+                groups.add(bisect.bisect_right(starts, position) - 1)
+                position = text.find(chunk, position + 1)
+        return [Piece(turn, turn.start + starts[g], text[starts[g]:ends[g]]) for g in sorted(groups)]
