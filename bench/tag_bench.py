@@ -70,8 +70,8 @@ def transcript(index: int, words: int, rng: random.Random) -> str:
     return head + "\n\n".join(turns) + "\n"
 
 
-def make_corpus(folder: Path, transcripts: int, words: int) -> list[str]:
-    """Write the corpus (unless it is already there) and return its texts."""
+def make_corpus(folder: Path, transcripts: int, words: int) -> None:
+    """Write the corpus, unless it is already there."""
     marker = folder / ".complete"
     if not marker.exists():
         shutil.rmtree(folder, ignore_errors=True)
@@ -80,7 +80,13 @@ def make_corpus(folder: Path, transcripts: int, words: int) -> list[str]:
         for i in range(transcripts):
             (folder / f"T{i:04d}.md").write_text(transcript(i, words, rng), encoding="utf-8")
         marker.write_text("")
-    return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))]
+
+
+def measure_tokenizer(folder: Path) -> None:
+    """Run in its own process (see main): print words, whole-file and turn-sized seconds."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))]
+    words = sum(len(t.split()) for t in texts)
+    print(words, tokenizer_only(texts), tokenizer_only(turn_texts(texts)))
 
 
 def tokenizer_only(texts: list[str]) -> float:
@@ -127,19 +133,25 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=5000, help="words per transcript")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "corpus")
     parser.add_argument("--jobs", type=int, default=None, help="passed to coding tag --jobs, if set")
+    parser.add_argument("--measure-tokenizer", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure_tokenizer:
+        return measure_tokenizer(args.measure_tokenizer)
     extra = ["--jobs", str(args.jobs)] if args.jobs else []
 
     full = args.workdir / f"{args.transcripts}x{args.words}"
-    texts = make_corpus(full / "transcripts", args.transcripts, args.words)
-    total_words = sum(len(t.split()) for t in texts)
+    make_corpus(full / "transcripts", args.transcripts, args.words)
     small_count = max(1, round(1_000_000 / args.words))
     small = args.workdir / f"{small_count}x{args.words}"
     make_corpus(small / "transcripts", small_count, args.words)
 
     codebook = ROOT / "codebook.yaml"
     rows = []
-    whole, turns = tokenizer_only(texts), tokenizer_only(turn_texts(texts))
+    # Measured in a child process: Linux counts the RSS a process had when it was forked
+    # in the peak RSS of the children it starts, so this process must stay small.
+    measured = subprocess.run([sys.executable, __file__, "--measure-tokenizer", str(full / "transcripts")],
+                              check=True, capture_output=True, text=True).stdout.split()
+    total_words, whole, turns = int(measured[0]), float(measured[1]), float(measured[2])
     reference = min(whole, turns)
     rows.append(("1. spaCy blank('en') tokenizer only, turn-sized texts", turns, None))
     rows.append(("1b. the same tokenizer on whole files (not the reference)", whole, None))
@@ -147,6 +159,12 @@ def main() -> None:
     db.unlink(missing_ok=True)
     seconds, rss_full = run_tag(full / "transcripts", db, codebook, extra)
     rows.append(("2. coding tag, fresh store", seconds, rss_full))
+    if not args.jobs:
+        two = full / "bench-jobs2.db"
+        two.unlink(missing_ok=True)
+        seconds, rss = run_tag(full / "transcripts", two, codebook, ["--jobs", "2"])
+        rows.append(("2b. coding tag --jobs 2, fresh store", seconds, rss))
+        two.unlink()
     seconds, rss = run_tag(full / "transcripts", db, codebook, extra)
     rows.append(("3. coding tag, unchanged inputs", seconds, rss))
     edited = edited_codebook(codebook, full / "codebook-edited.yaml")
@@ -159,12 +177,13 @@ def main() -> None:
 
     print(f"corpus: {args.transcripts} transcripts, {total_words:,} words; python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores{', --jobs ' + str(args.jobs) if args.jobs else ''}")
-    print(f"| step | wall s | words/s | ratio to (1) | peak RSS MB |")
-    print(f"|---|---:|---:|---:|---:|")
+    print("| step | wall s | words/s | ratio to (1) | ratio to (1b) | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, seconds, rss in rows:
         words = small_count * args.words if name.startswith("5.") else total_words
-        ratio = seconds / reference if not name.startswith("5.") else seconds / (reference * words / total_words)
-        print(f"| {name} | {seconds:.1f} | {words / seconds:,.0f} | {ratio:.2f} | {'' if rss is None else f'{rss:.0f}'} |")
+        share = words / total_words
+        print(f"| {name} | {seconds:.1f} | {words / seconds:,.0f} | {seconds / (reference * share):.2f} | "
+              f"{seconds / (whole * share):.2f} | {'' if rss is None else f'{rss:.0f}'} |")
     print(f"peak RSS at full size / at 1M words: {rss_full / rss_small:.2f}")
 
 

@@ -42,6 +42,7 @@ DB = typer.Option(Path("coding.db"), "--db", help="The SQLite store.")
 CODEBOOK = typer.Option(Path("codebook.yaml"), "--codebook", help="The codebook YAML file.")
 FORMAT = typer.Option(Format.md, "--format", help="Output format.")
 MODEL = typer.Option(None, "--model", help="An installed spaCy model to use instead of the blank pipeline.")
+JOBS = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for coding (the result is the same).")
 CODER = typer.Option(None, "--coder", help="Who is deciding (default: $CODING_CODER); 'auto' is reserved.")
 REVIEWED_ONLY = typer.Option(False, "--reviewed-only",
                              help="Count only codings a person accepted, not unreviewed suggestions.")
@@ -75,14 +76,15 @@ def _open(db: Path):
         store.close()
 
 
-def _tag_with_progress(paths: list[Path], codebook: Path, db: Path, model: str | None) -> TagResult:
+def _tag_with_progress(paths: list[Path], codebook: Path, db: Path, model: str | None,
+                       jobs: int = 1) -> TagResult:
     if not err.is_terminal:
-        return tag_paths(paths, codebook, db, model)
+        return tag_paths(paths, codebook, db, model, jobs=jobs)
     columns = (TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
-        return tag_paths(paths, codebook, db, model, progress=lambda path, total: bar.update(
+        return tag_paths(paths, codebook, db, model, jobs=jobs, progress=lambda path, total: bar.update(
             task, advance=1, total=total, description=path))
 
 
@@ -108,9 +110,9 @@ def _table_footer(table, store: Store, reviewed_only: bool = False) -> str:
 @user_errors
 def run(transcripts: Path = typer.Option(Path("transcripts"), "--transcripts", help="Transcript folder."),
         codebook: Path = CODEBOOK, db: Path = DB, fmt: Format = FORMAT,
-        min_groups: Optional[int] = MIN_GROUPS, model: Optional[str] = MODEL):
+        min_groups: Optional[int] = MIN_GROUPS, model: Optional[str] = MODEL, jobs: int = JOBS):
     """Tag the transcripts with the codebook into the store, then print the needs table."""
-    _report(_tag_with_progress([transcripts], codebook, db, model), db)
+    _report(_tag_with_progress([transcripts], codebook, db, model, jobs), db)
     with _open(db) as store:
         table = needs_table(store, min_groups)
         footer = _table_footer(table, store)
@@ -120,9 +122,9 @@ def run(transcripts: Path = typer.Option(Path("transcripts"), "--transcripts", h
 @app.command()
 @user_errors
 def tag(paths: List[Path] = typer.Argument(None, help="Transcript files or folders [default: transcripts]."),
-        codebook: Path = CODEBOOK, db: Path = DB, model: Optional[str] = MODEL):
+        codebook: Path = CODEBOOK, db: Path = DB, model: Optional[str] = MODEL, jobs: int = JOBS):
     """Auto-code transcripts into the store; unchanged transcripts are skipped."""
-    _report(_tag_with_progress(paths or [Path("transcripts")], codebook, db, model), db)
+    _report(_tag_with_progress(paths or [Path("transcripts")], codebook, db, model, jobs), db)
 
 
 @app.command()

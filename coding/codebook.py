@@ -65,8 +65,10 @@ class _Checker:
         self.problems.append(Problem(line, message))
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    codebook, problems = _parse(Path(path))
+def load_codebook(path: str | Path, validated: set[str] = frozenset()) -> Codebook:
+    """Load and check a codebook. Its token patterns are checked by spaCy unless its
+    hash is in `validated` (it passed before), which spares importing spaCy."""
+    codebook, problems = _parse(Path(path), validated)
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more: run 'coding codebook check')" if len(problems) > 1 else ""
@@ -79,7 +81,7 @@ def check_codebook(path: str | Path) -> list[Problem]:
     return _parse(Path(path))[1]
 
 
-def _parse(path: Path) -> tuple[Codebook | None, list[Problem]]:
+def _parse(path: Path, validated: set[str] = frozenset()) -> tuple[Codebook | None, list[Problem]]:
     try:
         tree = read_yaml(path, "codebook")
     except InputError as error:
@@ -90,12 +92,13 @@ def _parse(path: Path) -> tuple[Codebook | None, list[Problem]]:
     if not isinstance(tree, dict):
         checker.add(1, "the codebook must be a mapping with 'version', 'shared_min_groups' and 'codes'")
         return None, checker.problems
-    codebook = _build(tree, checker, path, hashlib.sha256(path.read_bytes()).hexdigest())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    codebook = _build(tree, checker, path, digest, check_patterns=digest not in validated)
     checker.problems.sort(key=lambda p: (p.line or 0))
     return codebook, checker.problems
 
 
-def _build(tree: dict, checker: _Checker, path: Path, digest: str) -> Codebook:
+def _build(tree: dict, checker: _Checker, path: Path, digest: str, check_patterns: bool = True) -> Codebook:
     for key in tree:
         if key not in TOP_KEYS:
             checker.add(line_of(tree, key), f"unknown key {key!r} (expected one of {', '.join(sorted(TOP_KEYS))})")
@@ -117,7 +120,8 @@ def _build(tree: dict, checker: _Checker, path: Path, digest: str) -> Codebook:
             continue
         seen[code.id] = line_of(raw, "id")
         codes.append(code)
-    _check_patterns(raw_codes, codes, checker)
+    if check_patterns:
+        _check_patterns(raw_codes, codes, checker)
     return Codebook(
         path=path.as_posix(),
         version=str(tree.get("version", "")),

@@ -18,6 +18,9 @@ class InputError(Exception):
         self.problem = problem
         super().__init__(str(self))
 
+    def __reduce__(self):  # rebuilt from its parts when it crosses a process boundary
+        return (InputError, (self.path, self.line, self.problem))
+
     def __str__(self) -> str:
         where = self.path or "<input>"
         if self.line is not None:

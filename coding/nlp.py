@@ -113,9 +113,3 @@ def make_nlp(lang: str = "en", model: str | None = None) -> Language:
         nlp.add_pipe("sentencizer")
     nlp.add_pipe("lowercase_lookup_lemmatizer")
     return nlp
-
-
-def pipeline_name(lang: str = "en", model: str | None = None) -> str:
-    """A short description of the pipeline, stored with every run."""
-    base = model or f"blank:{lang}"
-    return f"{base}+sentencizer+lowercase_lookup_lemmatizer (spaCy {spacy.__version__})"

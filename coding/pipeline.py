@@ -1,26 +1,31 @@
 """Tagging, end to end: read transcripts, segment, auto-code, store.
 
-Every input is read and checked before the store is opened, and all writes
-happen in one transaction, so a bad file never leaves a half-tagged store.
-A transcript whose text and codebook are unchanged since it was last tagged
-is skipped.
+All writes of a run happen in one transaction: a bad file anywhere rolls the
+whole run back (and removes a store the run created), so a store is never
+half-tagged. Transcripts stream through one at a time, so memory stays flat
+however large the corpus.
+
+A transcript is skipped without being parsed when its file hash and the
+codebook are unchanged since it was last tagged; spaCy is not even imported
+when nothing needs coding. With `jobs` > 1, worker processes code
+transcripts and send back only the transcript and its codings; the main
+process writes them in order, so the result is the same as with one process.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import __version__
-from .candidates import Candidates
 from .codebook import Codebook, load_codebook
-from .codings import AutoCoder
 from .errors import InputError
-from .nlp import make_nlp, pipeline_name
 from .segments import Piece, segment
 from .store import Store
-from .transcripts import Transcript, find_transcripts, read_transcript
+from .transcripts import Transcript, file_hash, find_transcripts, read_bytes, read_transcript
 
 Progress = Callable[[str, int], None]  # called with (path done, number of transcripts)
 
@@ -34,49 +39,66 @@ class TagResult:
     codings: int = 0
 
 
+def pipeline_name(lang: str = "en", model: str | None = None) -> str:
+    """A short description of the pipeline, stored with every run."""
+    return f"{model or f'blank:{lang}'}+sentencizer+lowercase_lookup_lemmatizer (spaCy {version('spacy')})"
+
+
 def tag(paths: list[str | Path], codebook: str | Path = "codebook.yaml", db: str | Path = "coding.db",
-        model: str | None = None, progress: Progress | None = None) -> TagResult:
+        model: str | None = None, progress: Progress | None = None, jobs: int = 1) -> TagResult:
     """Tag transcript files (or folders of them) into the store at `db`."""
-    book = load_codebook(codebook)
+    if jobs < 1:
+        raise InputError(None, None, "--jobs must be 1 or more")
+    book = load_codebook(codebook, validated=Store.codebooks_used(db))
     files = find_transcripts([Path(p) for p in paths])
-    transcripts = [read_transcript(f) for f in files]
-    _check_unique_paths(transcripts)
+    _check_unique_paths(files)
+    created = not Path(db).exists()
     store = Store.open(db, create=True)
     try:
-        return _tag_into(store, book, transcripts, paths, model, progress)
+        return _tag_into(store, book, files, paths, model, progress, jobs)
+    except BaseException:
+        store.close()
+        if created:
+            Path(db).unlink(missing_ok=True)
+        raise
     finally:
         store.close()
 
 
-def _check_unique_paths(transcripts: list[Transcript]) -> None:
+def _check_unique_paths(files: list[Path]) -> None:
     seen: set[str] = set()
-    for transcript in transcripts:
-        if transcript.path in seen:
-            raise InputError(transcript.path, None, "transcript given twice")
-        seen.add(transcript.path)
+    for path in files:
+        if path.as_posix() in seen:
+            raise InputError(path, None, "transcript given twice")
+        seen.add(path.as_posix())
 
 
-def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths, model,
-              progress: Progress | None) -> TagResult:
-    pipeline = pipeline_name(book.language, model)
-    coders: dict[str, tuple[AutoCoder, Candidates]] = {}
+def _tag_into(store: Store, book: Codebook, files: list[Path], paths, model, progress: Progress | None,
+              jobs: int) -> TagResult:
+    stored = store.stored_hashes()
     with store.transaction() as db:
-        run_id = store.start_run(db, __version__, book, pipeline)
+        run_id = store.start_run(db, __version__, book, pipeline_name(book.language, model))
         result = TagResult(run_id)
-        for transcript in transcripts:
-            if store.is_current(transcript.path, transcript.content_hash, book.content_hash):
+        pending: list[Path] = []
+        for path in files:  # the cheap pass: which files changed? (read again to parse: memory stays flat)
+            known = stored.get(path.as_posix())
+            if known is not None and (known[0], known[2]) == (file_hash(read_bytes(path)), book.content_hash):
+                result.unchanged.append(path.as_posix())
+                if progress:
+                    progress(path.as_posix(), len(files))
+            else:
+                pending.append(path)
+        for transcript, codings in _coded(pending, book, model, jobs, stored):
+            if codings is None:  # same text, only the bytes differ (line endings, BOM)
+                store.set_file_hash(db, transcript.path, transcript.file_hash)
                 result.unchanged.append(transcript.path)
             else:
-                if transcript.language not in coders:
-                    coder = AutoCoder(book, make_nlp(transcript.language, model))
-                    coders[transcript.language] = (coder, Candidates(coder))
-                codings = code_transcript(transcript, *coders[transcript.language])
                 store.replace_transcript(db, run_id, transcript, book.content_hash, codings)
                 result.tagged.append(transcript.path)
                 result.codings += len(codings)
             if progress:
-                progress(transcript.path, len(transcripts))
-        present = {t.path for t in transcripts}
+                progress(transcript.path, len(files))
+        present = {path.as_posix() for path in files}
         for folder in (Path(p) for p in paths):
             if folder.is_dir():
                 result.removed += store.drop_missing(db, folder.as_posix().rstrip("/") + "/", present)
@@ -84,7 +106,50 @@ def _tag_into(store: Store, book: Codebook, transcripts: list[Transcript], paths
     return result
 
 
-def code_transcript(transcript: Transcript, coder: AutoCoder, candidates: Candidates | None = None):
+# -- coding, in this process or in workers ----------------------------------------
+
+_worker: dict = {}
+
+
+def _start_worker(book: Codebook, model: str | None, stored: dict) -> None:
+    _worker.update(book=book, model=model, stored=stored, coders={})
+
+
+def _code_file(path: Path) -> tuple[Transcript, list | None]:
+    """Parse and code one file; codings None when its text is as stored (nothing to code)."""
+    transcript = read_transcript(path)
+    book, coders = _worker["book"], _worker["coders"]
+    known = _worker["stored"].get(transcript.path)
+    if known is not None and (known[1], known[2]) == (transcript.content_hash, book.content_hash):
+        return transcript, None
+    if transcript.language not in coders:
+        coders[transcript.language] = _make_coder(book, transcript.language, _worker["model"])
+    return transcript, code_transcript(transcript, *coders[transcript.language])
+
+
+def _make_coder(book: Codebook, language: str, model: str | None):
+    """spaCy is imported here, the first time something needs coding."""
+    from .candidates import Candidates
+    from .codings import AutoCoder
+    from .nlp import make_nlp
+
+    coder = AutoCoder(book, make_nlp(language, model))
+    return coder, Candidates(coder)
+
+
+def _coded(pending: list[Path], book: Codebook, model, jobs: int,
+           stored: dict) -> Iterator[tuple[Transcript, list | None]]:
+    if jobs == 1 or len(pending) < 2:
+        _start_worker(book, model, stored)
+        yield from map(_code_file, pending)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    with context.Pool(jobs, initializer=_start_worker, initargs=(book, model, stored)) as pool:
+        yield from pool.imap(_code_file, pending, chunksize=4)
+
+
+def code_transcript(transcript: Transcript, coder, candidates=None) -> list:
     """The auto codings of one transcript. With `candidates`, only the pieces where a
     match is possible go through spaCy (the fast path); without, every turn in full
     (the reference path). Both give the same codings."""

@@ -12,11 +12,12 @@ offset in the transcript, so offsets come out the same either way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
-
-from spacy.tokens import Doc, Span
+from typing import TYPE_CHECKING, Iterable
 
 from .transcripts import Transcript, Turn
+
+if TYPE_CHECKING:  # spaCy is imported only once something needs coding
+    from spacy.tokens import Doc, Span
 
 
 @dataclass(frozen=True)

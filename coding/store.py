@@ -47,6 +47,7 @@ CREATE TABLE transcripts (
     date TEXT NOT NULL DEFAULT '',
     language TEXT NOT NULL,
     content_hash TEXT NOT NULL,
+    file_hash TEXT NOT NULL DEFAULT '',
     codebook_hash TEXT NOT NULL,
     speakers TEXT NOT NULL,
     attributes TEXT NOT NULL,
@@ -130,6 +131,7 @@ ALTER TABLE codings RENAME TO codings_v1;
 DROP INDEX IF EXISTS codings_by_transcript;
 DROP INDEX IF EXISTS codings_by_code;
 DROP TABLE segments;
+ALTER TABLE transcripts ADD COLUMN file_hash TEXT NOT NULL DEFAULT '';
 {TURNS}
 {CODINGS}
 {LOG}
@@ -209,6 +211,18 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @classmethod
+    def codebooks_used(cls, path: str | Path) -> set[str]:
+        """Hashes of the codebooks earlier runs of the store at `path` used (each passed
+        every check then); empty when there is no store there yet."""
+        if not Path(path).exists():
+            return set()
+        store = cls.open(path)
+        try:
+            return {row[0] for row in store.db.execute("SELECT DISTINCT codebook_hash FROM runs")}
+        finally:
+            store.close()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         self.db.execute("BEGIN IMMEDIATE")
@@ -250,16 +264,13 @@ class Store:
         self.log(db, "auto", "tag", detail=f"run {run_id}: {tagged} transcripts tagged, "
                  f"{unchanged} unchanged")
 
-    def stored_hashes(self) -> dict[str, tuple[str, str]]:
-        """path -> (content hash, codebook hash) of every transcript tagged so far."""
-        rows = self.db.execute("SELECT path, content_hash, codebook_hash FROM transcripts")
-        return {row[0]: (row[1], row[2]) for row in rows}
+    def stored_hashes(self) -> dict[str, tuple[str, str, str]]:
+        """path -> (file hash, content hash, codebook hash) of every transcript tagged so far."""
+        rows = self.db.execute("SELECT path, file_hash, content_hash, codebook_hash FROM transcripts")
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
-    def is_current(self, path: str, content_hash: str, codebook_hash: str) -> bool:
-        """True when this transcript was tagged from the same text with the same codebook."""
-        row = self.db.execute("SELECT content_hash, codebook_hash FROM transcripts WHERE path = ?",
-                              (path,)).fetchone()
-        return row is not None and tuple(row) == (content_hash, codebook_hash)
+    def set_file_hash(self, db: sqlite3.Connection, path: str, file_hash: str) -> None:
+        db.execute("UPDATE transcripts SET file_hash = ? WHERE path = ?", (file_hash, path))
 
     def replace_transcript(self, db: sqlite3.Connection, run_id: int, transcript, codebook_hash: str,
                            codings) -> None:
@@ -283,9 +294,9 @@ class Store:
     def _store_transcript(self, db: sqlite3.Connection, run_id: int, transcript, codebook_hash: str):
         db.execute(
             "INSERT OR REPLACE INTO transcripts (path, group_id, title, date, language, content_hash, "
-            "codebook_hash, speakers, attributes, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "file_hash, codebook_hash, speakers, attributes, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (transcript.path, transcript.group, transcript.title, transcript.date,
-             transcript.language, transcript.content_hash, codebook_hash,
+             transcript.language, transcript.content_hash, transcript.file_hash, codebook_hash,
              json.dumps(transcript.speakers, ensure_ascii=False),
              json.dumps(transcript.attributes, ensure_ascii=False, sort_keys=True), run_id))
         db.execute("DELETE FROM turns WHERE transcript = ?", (transcript.path,))

@@ -53,6 +53,7 @@ class Transcript:
     attributes: dict[str, str] = field(default_factory=dict)
     turns: list[Turn] = field(default_factory=list)
     line_starts: list[int] = field(default_factory=list)
+    file_hash: str = ""
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a character offset."""
@@ -103,18 +104,29 @@ def _is_transcript_file(path: Path) -> bool:
             and not path.name.startswith(".") and path.stem.upper() != "README")
 
 
-def read_transcript(path: str | Path) -> Transcript:
-    """Parse one transcript file; every problem is an InputError with a line."""
-    path = Path(path)
+def read_bytes(path: str | Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return Path(path).read_bytes()
     except OSError as error:
         raise InputError(path, None, f"cannot read: {error.strerror}") from None
+
+
+def file_hash(raw: bytes) -> str:
+    """Hash of the file as stored: equal hashes mean nothing to re-read."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def read_transcript(path: str | Path, raw: bytes | None = None) -> Transcript:
+    """Parse one transcript file (or its bytes, already read); every problem is an
+    InputError with a line."""
+    path = Path(path)
+    raw = read_bytes(path) if raw is None else raw
     text = normalise(raw, path)
     meta, key_lines, body_line = _front_matter(text, path)
     transcript = _transcript_from_meta(meta, key_lines, text, path)
     transcript.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     transcript.turns = _turns(transcript, body_line, path)
+    transcript.file_hash = file_hash(raw)
     return transcript
 
 
