@@ -114,8 +114,7 @@ class Candidates:
         self.typos: set[str] = set()  # chunks with a word the typo corrector would change
         self.chunk_slots: dict[str, set[tuple[int, int]]] = {}  # chunks with a trigger word
         self.sentence_ends: dict[str, bool] = {}
-        self.punct_chars = getattr(coder.nlp.get_pipe("sentencizer"), "punct_chars", set()) \
-            if self.cut_sentences else set()
+        self.punct_chars = coder.nlp.get_pipe("sentencizer").punct_chars if self.cut_sentences else set()
 
     def pieces(self, transcript: Transcript) -> list[Piece]:
         if self.everything:

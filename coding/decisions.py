@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from dataclasses import dataclass
 
 import pandas as pd
 
 from .errors import InputError
 from .store import CODING_COLUMNS, Store
-from .tables import UNIT, current
+from .tables import UNIT
 
 AUTO = "auto"
 CODER_VARIABLE = "CODING_CODER"
@@ -121,16 +120,10 @@ def remove(store: Store, coding_id: int, coder: str, note: str = "") -> int:
 # -- manual codings ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
 def find_transcript(store: Store, name: str) -> str:
     """A stored transcript path from its path, file name, stem or group id (if unique)."""
-    paths = list(store.transcripts()["path"])
-    groups = dict(zip(store.transcripts()["path"], store.transcripts()["group"]))
+    stored = store.transcripts()
+    paths, groups = list(stored["path"]), dict(zip(stored["path"], stored["group"]))
     for match in (lambda p: p == name, lambda p: p.rsplit("/", 1)[-1] == name,
                   lambda p: p.rsplit("/", 1)[-1].rsplit(".", 1)[0] == name, lambda p: groups[p] == name):
         found = [p for p in paths if match(p)]

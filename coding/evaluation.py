@@ -88,13 +88,15 @@ def read_segment_gold(path: str | Path, store: Store) -> pd.DataFrame:
     """Read and check a segment-level gold CSV into (transcript, line, code) rows."""
     path = Path(path)
     known_codes = set(store.codes()["code"])
-    rows = []
+    rows, paths = [], {}
     for line, row in enumerate(_gold_rows(path, SEGMENT_GOLD_COLUMNS), start=2):
         name, lines, code = (str(row.get(c) or "").strip() for c in SEGMENT_GOLD_COLUMNS)
         if code not in known_codes:
             raise InputError(path, line, f"unknown code {code!r}")
         try:
-            transcript = find_transcript(store, name)
+            if name not in paths:  # one lookup per transcript, not per gold row
+                paths[name] = find_transcript(store, name)
+            transcript = paths[name]
             first, last = parse_range(lines, "lines")
         except InputError as error:
             raise InputError(path, line, error.problem) from None

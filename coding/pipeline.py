@@ -15,6 +15,7 @@ process writes them in order, so the result is the same as with one process.
 from __future__ import annotations
 
 import multiprocessing
+from contextlib import closing
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -55,14 +56,12 @@ def tag(paths: list[str | Path], codebook: str | Path = "codebook.yaml", db: str
     created = not Path(db).exists()
     store = Store.open(db, create=True)
     try:
-        return _tag_into(store, book, files, paths, model, progress, jobs)
+        with closing(store):
+            return _tag_into(store, book, files, paths, model, progress, jobs)
     except BaseException:
-        store.close()
-        if created:
+        if created:  # the run was rolled back: leave no empty store behind
             Path(db).unlink(missing_ok=True)
         raise
-    finally:
-        store.close()
 
 
 def _check_unique_paths(files: list[Path]) -> None:

@@ -96,9 +96,9 @@ def disagreements(store: Store, coders: Sequence[str], code: str | None = None,
         rows = rows[rows["code"] == code]
     wide = rows.pivot_table(index=["code", "unit"], columns="coder", values="value", aggfunc="first")
     wide = wide.reindex(columns=coders)
-    judged = wide.notna().sum(axis=1) >= 2
-    differ = wide[judged].apply(lambda r: r.dropna().nunique() > 1, axis=1) if judged.any() else judged[judged]
-    found = wide[judged][differ].reset_index()
+    judged_twice = wide.notna().sum(axis=1) >= 2
+    differ = wide.nunique(axis=1, dropna=True) > 1
+    found = wide[judged_twice & differ].reset_index()
     for coder in coders:
         found[coder] = found[coder].map({True: "present", False: "absent"}).fillna("(not coded)")
     return found.merge(_evidence(store, level), on=["code", "unit"], how="left").fillna("")

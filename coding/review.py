@@ -97,8 +97,9 @@ class Reviewer:
         self.store, self.coder, self.queue, self.scope = store, coder, queue, scope
         self.console = console or Console(highlight=False)
         self.key, self.prompt = key, prompt
-        self.codes = list(store.codes()["code"])
-        self.labels = dict(zip(store.codes()["code"], store.codes()["label"]))
+        codes = store.codes()
+        self.codes = list(codes["code"])
+        self.labels = dict(zip(codes["code"], codes["label"]))
         self.session = Session()
 
     def run(self) -> Session:

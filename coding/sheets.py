@@ -30,17 +30,19 @@ REQUIRED_COLUMNS = ["coding_id", "revision", "decision"]
 STATUSES = ("suggested", "accepted", "rejected")
 
 
-def revision(row) -> str:
-    """Where a coding stands, as a short fingerprint: changes when anything a reviewer saw does."""
-    seen = "\x1f".join(str(row[c]) for c in ("coding_id", "status", "code", "segment_start",
-                                              "segment_end", "quote"))
-    return hashlib.sha1(seen.encode("utf-8")).hexdigest()[:10]
+REVISION_COLUMNS = ["coding_id", "status", "code", "segment_start", "segment_end", "quote"]
+
+
+def revisions(codings: pd.DataFrame) -> list[str]:
+    """Where each coding stands, as a short fingerprint: changes when anything a reviewer saw does."""
+    seen = codings[REVISION_COLUMNS].astype(str).agg("\x1f".join, axis=1)
+    return [hashlib.sha1(text.encode("utf-8")).hexdigest()[:10] for text in seen]
 
 
 def standing_codings(store: Store) -> pd.DataFrame:
     """One row per (segment, code): where it stands now, with its revision."""
     standing = current(store.codings())
-    return standing.assign(revision=[revision(row) for _, row in standing.iterrows()])
+    return standing.assign(revision=revisions(standing) if not standing.empty else [])
 
 
 def export_codings(store: Store, status: str | None = None, code: str | None = None,

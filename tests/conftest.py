@@ -1,4 +1,5 @@
 import shutil
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,22 @@ def bundled_db(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def bundled_store(bundled_db):
-    store = Store.open(bundled_db)
-    yield store
-    store.close()
+    with closing(Store.open(bundled_db)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def db(bundled_db, tmp_path) -> Path:
+    """A private copy of the tagged bundled store, for tests that write to it."""
+    copy = tmp_path / "coding.db"
+    shutil.copy(bundled_db, copy)
+    return copy
+
+
+@pytest.fixture
+def store(db):
+    with closing(Store.open(db)) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 """People's decisions: accept, reject, recode, add, remove; what counts; the log."""
-import shutil
 import sqlite3
 
 import pytest
@@ -11,16 +10,6 @@ from coding.store import Store
 from coding.tables import counted, counted_footer, needs_table, orphaned, status, status_by
 
 from .conftest import CODEBOOK, write_transcript
-
-
-@pytest.fixture
-def store(bundled_db, tmp_path):
-    """A private copy of the tagged bundled store."""
-    copy = tmp_path / "coding.db"
-    shutil.copy(bundled_db, copy)
-    opened = Store.open(copy)
-    yield opened
-    opened.close()
 
 
 def suggestion(store, code, group, line):

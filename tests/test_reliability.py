@@ -1,5 +1,4 @@
 """Agreement between coders over the store, checked against independent computations."""
-import shutil
 
 import krippendorff
 import numpy as np
@@ -9,16 +8,6 @@ from coding import decisions
 from coding.errors import InputError
 from coding.evaluation import evaluate
 from coding.reliability import agreement_report, disagreements, judgements
-from coding.store import Store
-
-
-@pytest.fixture
-def store(bundled_db, tmp_path):
-    copy = tmp_path / "coding.db"
-    shutil.copy(bundled_db, copy)
-    opened = Store.open(copy)
-    yield opened
-    opened.close()
 
 
 def suggestions(store, code, group):
@@ -94,6 +83,13 @@ def test_three_coders_get_fleiss_and_alpha_but_no_cohen(store, two_coders):
     expected_agreement = p_present ** 2 + (1 - p_present) ** 2
     observed = (1 + 1 / 3 + 1 / 3) / 3
     assert legal["fleiss"] == pytest.approx((observed - expected_agreement) / (1 - expected_agreement), abs=1e-3)
+
+
+def test_an_unknown_level_is_refused(store, two_coders, tmp_path):
+    with pytest.raises(InputError, match="level 'turn': use segment or group"):
+        agreement_report(store, ["mira", "jon"], level="turn")
+    with pytest.raises(InputError, match="level 'turn': use group or segment"):
+        evaluate(store, tmp_path / "gold.csv", level="turn")
 
 
 def test_unknown_coder_and_a_single_coder_are_refused(store, two_coders):

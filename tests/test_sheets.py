@@ -1,24 +1,13 @@
 """Review in a spreadsheet: export, fill in, import all-or-nothing."""
 import csv
 import io
-import shutil
 
 import pandas as pd
 import pytest
 
 from coding import decisions, sheets
-from coding.errors import InputErrors
-from coding.store import Store
+from coding.errors import InputError, InputErrors
 from coding.tables import needs_table
-
-
-@pytest.fixture
-def store(bundled_db, tmp_path):
-    copy = tmp_path / "coding.db"
-    shutil.copy(bundled_db, copy)
-    opened = Store.open(copy)
-    yield opened
-    opened.close()
 
 
 def write(path, rows):
@@ -113,5 +102,18 @@ def test_xlsx_round_trip(store, tmp_path):
 
 def test_missing_columns_are_refused(store, tmp_path):
     (tmp_path / "sheet.csv").write_text("coding_id,decision\n1,accept\n")
-    with pytest.raises(Exception, match="missing column"):
+    with pytest.raises(InputError, match="missing column"):
         sheets.import_decisions(store, tmp_path / "sheet.csv", "mira")
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "decisions file not found"),
+    (b"coding_id,revision,decision\n1,abc,acc\xe9pt\n", "not UTF-8"),
+    (b"PK\x03\x04 not really a spreadsheet", "cannot read the spreadsheet"),
+])
+def test_unreadable_sheets_are_one_line_errors(store, tmp_path, content, message):
+    path = tmp_path / ("sheet.xlsx" if content and content.startswith(b"PK") else "sheet.csv")
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        sheets.import_decisions(store, path, "mira")

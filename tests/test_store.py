@@ -145,9 +145,8 @@ def test_a_version_1_store_is_upgraded_keeping_every_coding(tmp_path, monkeypatc
     connection.close()
     store = Store.open(db)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
-    rows = store.codings()
-    assert list(zip(rows.sort_values("coding_id")["coding_id"], rows.sort_values("coding_id")["coder"],
-                    rows.sort_values("coding_id")["status"], rows.sort_values("coding_id")["code"])) == before
+    rows = store.codings().sort_values("coding_id")
+    assert list(rows[["coding_id", "coder", "status", "code"]].itertuples(index=False, name=None)) == before
     assert list(store.log_entries()["action"]) == ["migrate"]
     assert needs_table(store).set_index("code").loc["legal_support", "groups"] == 0  # mira rejected it
     store.close()
