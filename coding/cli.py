@@ -12,18 +12,21 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__, decisions, polls, reliability, sheets, tables
-from .charts import poll_chart
+from . import __version__
+from .polls import polls
+from .report import reliability, tables
+from .review import decisions, sheets
+from .polls.charts import poll_chart
 from .codebook import check_codebook
 from .errors import InputError, InputErrors
-from .evaluation import evaluate as evaluate_store
-from .output import Format, render
-from .pipeline import TagResult, tag as tag_paths
-from .review import review as review_session
+from .report.evaluation import evaluate as evaluate_store
+from .report.output import Format, render
+from .tagging import TagResult, tag as tag_paths
+from .review.terminal import review as review_session
 from .store import Store
-from .tables import audit as audit_table
-from .tables import matrix as matrix_table
-from .tables import needs_table
+from .report.tables import audit as audit_table
+from .report.tables import matrix as matrix_table
+from .report.tables import needs_table
 
 app = typer.Typer(help="Deductive coding of group interviews against a codebook of needs.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)

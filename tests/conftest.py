@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coding.pipeline import tag
+from coding.tagging import tag
 from coding.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coding.agreement import (
+from coding.report.agreement import (
     Agreement,
     agreement,
     agreement_table,

@@ -2,10 +2,10 @@
 import pytest
 
 from coding.codebook import load_codebook
-from coding.codings import AutoCoder
-from coding.nlp import make_nlp
-from coding.pipeline import code_transcript
-from coding.transcripts import read_transcript
+from coding.autocode.rules import AutoCoder
+from coding.autocode.nlp import make_nlp
+from coding.tagging import code_transcript
+from coding.read import read_transcript
 
 from .conftest import CODEBOOK, write_transcript
 

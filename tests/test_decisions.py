@@ -3,11 +3,11 @@ import sqlite3
 
 import pytest
 
-from coding import decisions
+from coding.review import decisions
 from coding.errors import InputError
-from coding.pipeline import tag
+from coding.tagging import tag
 from coding.store import Store
-from coding.tables import counted, counted_footer, needs_table, orphaned, status, status_by
+from coding.report.tables import counted, counted_footer, needs_table, orphaned, status, status_by
 
 from .conftest import CODEBOOK, write_transcript
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from coding.evaluation import evaluate
+from coding.report.evaluation import evaluate
 
 from .conftest import ROOT
 

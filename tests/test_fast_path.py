@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from coding.candidates import Candidates, trigger_words
+from coding.autocode.candidates import Candidates, trigger_words
 from coding.codebook import load_codebook
-from coding.codings import AutoCoder
-from coding.nlp import make_nlp
-from coding.pipeline import code_transcript
-from coding.transcripts import find_transcripts, read_transcript
+from coding.autocode.rules import AutoCoder
+from coding.autocode.nlp import make_nlp
+from coding.tagging import code_transcript
+from coding.read import find_transcripts, read_transcript
 
 from .conftest import CODEBOOK, DEVSET, ROOT, TRANSCRIPTS, write_transcript
 
@@ -88,7 +88,7 @@ def test_triggers_cover_inflections_and_pattern_words(coder):
 
 
 def test_two_worker_processes_store_the_same_codings(tmp_path):
-    from coding.pipeline import tag
+    from coding.tagging import tag
     from coding.store import Store
 
     one, two = tmp_path / "one.db", tmp_path / "two.db"

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from coding import polls
+from coding.polls import polls
 from coding.cli import app
 from coding.errors import InputError
 

@@ -4,10 +4,10 @@ import krippendorff
 import numpy as np
 import pytest
 
-from coding import decisions
+from coding.review import decisions
 from coding.errors import InputError
-from coding.evaluation import evaluate
-from coding.reliability import agreement_report, disagreements, judgements
+from coding.report.evaluation import evaluate
+from coding.report.reliability import agreement_report, disagreements, judgements
 
 
 def suggestions(store, code, group):

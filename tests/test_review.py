@@ -9,7 +9,7 @@ import select
 import subprocess
 import sys
 
-from coding import decisions
+from coding.review import decisions
 from coding.cli import app
 from coding.store import Store
 

@@ -5,9 +5,9 @@ import io
 import pandas as pd
 import pytest
 
-from coding import decisions, sheets
+from coding.review import decisions, sheets
 from coding.errors import InputError, InputErrors
-from coding.tables import needs_table
+from coding.report.tables import needs_table
 
 
 def write(path, rows):

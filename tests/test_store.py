@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from coding.errors import InputError
-from coding.pipeline import tag
+from coding.tagging import tag
 from coding.store import SCHEMA_VERSION, Store
-from coding.tables import needs_table
+from coding.report.tables import needs_table
 
 from .conftest import CODEBOOK, write_transcript
 

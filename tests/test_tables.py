@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from coding.tables import CONTEXT, SHARED, audit, classify, matrix, needs_table
+from coding.report.tables import CONTEXT, SHARED, audit, classify, matrix, needs_table
 
 from .conftest import SHARED as SHARED_DIR
 

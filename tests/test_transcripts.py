@@ -1,7 +1,7 @@
 import pytest
 
 from coding.errors import InputError
-from coding.transcripts import read_transcript
+from coding.read import read_transcript
 
 from .conftest import HEADER, write_transcript
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
-from .yamlfile import line_of, read_yaml
+from ..errors import InputError
+from ..yamlfile import line_of, read_yaml
 
 KINDS = ("likert", "rounds")
 POLL_KEYS = {"kind", "title", "question", "source", "scale", "agree_levels", "rank_by",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import InputError
-from .store import Store
+from ..errors import InputError
+from ..store import Store
 
 SHARED = "generally shared"
 CONTEXT = "context-specific"

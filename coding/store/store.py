@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x636F6467  # "codg": marks a SQLite file as a coding store

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import decisions
-from .store import Store
+from ..store import Store
 
 try:  # POSIX terminals; elsewhere keys come a line at a time
     import termios

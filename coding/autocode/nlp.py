@@ -18,7 +18,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .errors import InputError
+from ..errors import InputError
 
 
 @lru_cache(maxsize=None)

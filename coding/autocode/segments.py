@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from .transcripts import Transcript, Turn
+from ..read import Transcript, Turn
 
 if TYPE_CHECKING:  # spaCy is imported only once something needs coding
     from spacy.tokens import Doc, Span

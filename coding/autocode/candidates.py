@@ -23,10 +23,10 @@ import re
 
 from spacy.language import Language
 
-from .codebook import Codebook
+from ..codebook import Codebook
 from .nlp import lemma_forms
 from .segments import Piece
-from .transcripts import Transcript
+from ..read import Transcript
 
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
 # "word." (or ! ?) then whitespace then a word: where the sentencizer starts a sentence

@@ -15,9 +15,9 @@ import sqlite3
 
 import pandas as pd
 
-from .errors import InputError
-from .store import CODING_COLUMNS, Store
-from .tables import UNIT
+from ..errors import InputError
+from ..store import CODING_COLUMNS, Store
+from ..report.tables import UNIT
 
 AUTO = "auto"
 CODER_VARIABLE = "CODING_CODER"

@@ -24,9 +24,9 @@ from typing import Callable, Iterator
 from . import __version__
 from .codebook import Codebook, load_codebook
 from .errors import InputError
-from .segments import Piece, segment
+from .autocode.segments import Piece, segment
 from .store import Store
-from .transcripts import Transcript, file_hash, find_transcripts, read_bytes, read_transcript
+from .read import Transcript, file_hash, find_transcripts, read_bytes, read_transcript
 
 Progress = Callable[[str, int], None]  # called with (path done, number of transcripts)
 
@@ -128,9 +128,9 @@ def _code_file(path: Path) -> tuple[Transcript, list | None]:
 
 def _make_coder(book: Codebook, language: str, model: str | None):
     """spaCy is imported here, the first time something needs coding."""
-    from .candidates import Candidates
-    from .codings import AutoCoder
-    from .nlp import make_nlp
+    from .autocode.candidates import Candidates
+    from .autocode.nlp import make_nlp
+    from .autocode.rules import AutoCoder
 
     coder = AutoCoder(book, make_nlp(language, model))
     return coder, Candidates(coder)

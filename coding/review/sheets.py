@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from .decisions import DECISIONS, apply_decision, with_context
-from .errors import InputError, InputErrors
-from .store import Store
-from .tables import current
+from ..errors import InputError, InputErrors
+from ..store import Store
+from ..report.tables import current
 
 EXPORT_COLUMNS = ["coding_id", "revision", "group", "transcript", "line", "speaker", "role", "code",
                   "status", "coder", "method", "score", "rule", "matched_text", "quote", "context",

@@ -21,11 +21,11 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .codebook import Codebook
+from ..codebook import Codebook
 from .negation import WindowedNegex
 from .nlp import known_words
 from .segments import Piece, Segment
-from .transcripts import Transcript
+from ..read import Transcript
 
 MIN_FUZZY_LENGTH = 5
 SPAN_KEY = "coding"

@@ -17,8 +17,8 @@ from typing import Sequence
 import pandas as pd
 
 from .agreement import agreement_table
-from .errors import InputError
-from .store import Store
+from ..errors import InputError
+from ..store import Store
 from .tables import UNIT
 
 LEVELS = ("segment", "group")

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from .agreement import cohen_kappa
-from .decisions import find_transcript, parse_range
-from .errors import InputError
-from .store import Store
+from ..review.decisions import find_transcript, parse_range
+from ..errors import InputError
+from ..store import Store
 from .tables import counted
 
 GOLD_COLUMNS = ["group", "code", "present"]

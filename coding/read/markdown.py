@@ -1,126 +1,26 @@
-"""Read interview transcripts: YAML front matter, then `Speaker: text` turns.
-
-Offsets are defined once, here: Unicode code points of the text after
-decoding UTF-8, dropping a BOM, turning CRLF and CR into LF, and NFC
-normalisation. Exchange formats such as REFI-QDA count characters, not bytes,
-and every later stage (segments, codings, exports) uses these offsets.
-"""
+"""The Markdown / plain-text transcript format: YAML front matter, then
+`Speaker: text` turns (see the README's "Transcripts")."""
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import re
-import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from .errors import InputError
+from ..errors import InputError
+from .transcript import ROLES, Transcript, Turn, content_hash, file_hash, normalise
 
-ROLES = ("interviewer", "participant")
+SUFFIXES = (".md", ".txt", ".markdown")
 RESERVED_KEYS = {"group", "title", "date", "language", "speakers"}
-TRANSCRIPT_SUFFIXES = {".md", ".txt", ".markdown"}
 
 # A line that starts like "Name:" or "Speaker 2:" is taken as a speaker label.
 LABEL_LINE = re.compile(r"^(?P<label>[^\s:#<][^:\n]{0,39}?):(?:[ \t]+(?P<rest>.*))?$")
 
 
-@dataclass(frozen=True)
-class Turn:
-    """One speaker's uninterrupted talk: `text` is `transcript.text[start:end]`."""
-
-    index: int
-    speaker: str
-    role: str
-    line: int
-    start: int
-    end: int
-
-
-@dataclass
-class Transcript:
-    path: str
-    group: str
-    text: str
-    content_hash: str
-    title: str = ""
-    date: str = ""
-    language: str = "en"
-    speakers: dict[str, str] = field(default_factory=dict)
-    attributes: dict[str, str] = field(default_factory=dict)
-    turns: list[Turn] = field(default_factory=list)
-    line_starts: list[int] = field(default_factory=list)
-    file_hash: str = ""
-
-    def line_of(self, offset: int) -> int:
-        """1-based line number of a character offset."""
-        return bisect.bisect_right(self.line_starts, offset)
-
-    def turn_text(self, turn: Turn) -> str:
-        return self.text[turn.start : turn.end]
-
-
-def normalise(raw: bytes, path: str | Path) -> str:
-    """Decode and normalise file bytes into the text that offsets refer to."""
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise InputError(path, line, "binary file (NUL byte), not a text transcript")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InputError(
-            path, line, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
-        ) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def find_transcripts(paths: list[Path]) -> list[Path]:
-    """Expand folders into their transcript files, sorted for determinism."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if _is_transcript_file(p)))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise InputError(path, None, "no such transcript file or folder")
-    if not found:
-        raise InputError(paths[0] if paths else None, None, "no transcript files (*.md, *.txt) found")
-    return found
-
-
-def _is_transcript_file(path: Path) -> bool:
-    """Text files in a transcript folder, except a README describing the folder."""
-    return (path.is_file() and path.suffix in TRANSCRIPT_SUFFIXES
-            and not path.name.startswith(".") and path.stem.upper() != "README")
-
-
-def read_bytes(path: str | Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as error:
-        raise InputError(path, None, f"cannot read: {error.strerror}") from None
-
-
-def file_hash(raw: bytes) -> str:
-    """Hash of the file as stored: equal hashes mean nothing to re-read."""
-    return hashlib.sha256(raw).hexdigest()
-
-
-def read_transcript(path: str | Path, raw: bytes | None = None) -> Transcript:
-    """Parse one transcript file (or its bytes, already read); every problem is an
-    InputError with a line."""
-    path = Path(path)
-    raw = read_bytes(path) if raw is None else raw
+def read(path: Path, raw: bytes) -> Transcript:
+    """Parse one transcript file's bytes; every problem is an InputError with a line."""
     text = normalise(raw, path)
     meta, key_lines, body_line = _front_matter(text, path)
     transcript = _transcript_from_meta(meta, key_lines, text, path)

@@ -1,0 +1,2 @@
+"""Reading the store back: tables, evaluation against gold, agreement between
+coders, and rendering (Markdown, CSV, JSON)."""
