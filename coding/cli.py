@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,15 +11,19 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .polls import polls
 from .report import reliability, tables
+from .coders import CODER_VARIABLE, person_name
 from .review import decisions, sheets
+from .review.standing import DEFAULT_RULE, RULES
 from .polls.charts import poll_chart
 from .codebook import check_codebook
 from .errors import InputError, InputErrors
+from .escape import terminal_safe
 from .report.evaluation import evaluate as evaluate_store
 from .report.output import Format, render
 from .tagging import TagResult, tag as tag_paths
@@ -46,9 +51,12 @@ CODEBOOK = typer.Option(Path("codebook.yaml"), "--codebook", help="The codebook 
 FORMAT = typer.Option(Format.md, "--format", help="Output format.")
 MODEL = typer.Option(None, "--model", help="An installed spaCy model to use instead of the blank pipeline.")
 JOBS = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for coding (the result is the same).")
-CODER = typer.Option(None, "--coder", help="Who is deciding (default: $CODING_CODER); 'auto' is reserved.")
+CODER = typer.Option(None, "--coder", help="Who is deciding (default: $CODING_CODER); 'auto' is reserved for machine coders.")
 REVIEWED_ONLY = typer.Option(False, "--reviewed-only",
                              help="Count only codings a person accepted, not unreviewed suggestions.")
+RULE = typer.Option(DEFAULT_RULE, "--rule", help=f"What stands when coders differ: {', '.join(RULES)} "
+                    "(latest: the latest person's decision; consensus: what all coders agree on, "
+                    "disputed units not counted; adjudicated: an adjudicator's decision, else consensus).")
 MIN_GROUPS = typer.Option(None, "--min-groups", min=1,
                           help="Groups needed for 'generally shared' (default: the codebook's shared_min_groups).")
 
@@ -61,13 +69,18 @@ def user_errors(command):
             return command(*args, **kwargs)
         except InputErrors as errors:
             for error in errors.errors:
-                err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+                _error_line(error)
             err.print(f"{len(errors.errors)} problems; nothing was changed", highlight=False)
             raise typer.Exit(1) from None
         except InputError as error:
-            err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            _error_line(error)
             raise typer.Exit(1) from None
     return wrapper
+
+
+def _error_line(error: InputError) -> None:
+    """An error names the user's files and text: shown as text, never as markup or control codes."""
+    err.print(Text.assemble(("error:", "red"), " ", terminal_safe(str(error))), highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -92,6 +105,10 @@ def _tag_with_progress(paths: list[Path], codebook: Path, db: Path, model: str |
 
 
 def _report(result: TagResult, db: Path) -> None:
+    for new, old in result.renamed.items():
+        err.print(f"{new}: the same text as {old}, whose file is gone: took over its codings", highlight=False)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
     removed = f", {len(result.removed)} gone from disk" if result.removed else ""
     err.print(f"tagged {len(result.tagged)} transcripts ({len(result.unchanged)} unchanged{removed}), "
               f"{result.codings} auto codings, into {db} (run {result.run_id})", highlight=False)
@@ -101,24 +118,25 @@ def _print(text: str) -> None:
     sys.stdout.write(text)
 
 
-def _table_footer(table, store: Store, reviewed_only: bool = False) -> str:
+def _table_footer(table, store: Store, reviewed_only: bool = False, rule: str = DEFAULT_RULE) -> str:
     counts = table["class"].value_counts()
     return (f"{counts.get('generally shared', 0)} generally shared, "
             f"{counts.get('context-specific', 0)} context-specific, "
             f"{counts.get('not identified', 0)} not identified; "
-            f"{tables.counted_footer(store.codings(), reviewed_only)}")
+            f"{tables.counted_footer(store, reviewed_only, rule)}")
 
 
 @app.command()
 @user_errors
 def run(transcripts: Path = typer.Option(Path("transcripts"), "--transcripts", help="Transcript folder."),
         codebook: Path = CODEBOOK, db: Path = DB, fmt: Format = FORMAT,
-        min_groups: Optional[int] = MIN_GROUPS, model: Optional[str] = MODEL, jobs: int = JOBS):
+        min_groups: Optional[int] = MIN_GROUPS, model: Optional[str] = MODEL, jobs: int = JOBS,
+        rule: str = RULE):
     """Tag the transcripts with the codebook into the store, then print the needs table."""
     _report(_tag_with_progress([transcripts], codebook, db, model, jobs), db)
     with _open(db) as store:
-        table = needs_table(store, min_groups)
-        footer = _table_footer(table, store)
+        table = needs_table(store, min_groups, rule=rule)
+        footer = _table_footer(table, store, rule=rule)
     _print(render(table, fmt, title="Needs", footer=footer))
 
 
@@ -133,20 +151,21 @@ def tag(paths: List[Path] = typer.Argument(None, help="Transcript files or folde
 @app.command()
 @user_errors
 def table(db: Path = DB, fmt: Format = FORMAT, min_groups: Optional[int] = MIN_GROUPS,
-          reviewed_only: bool = REVIEWED_ONLY):
+          reviewed_only: bool = REVIEWED_ONLY, rule: str = RULE):
     """The needs table: in how many groups each need was raised, and its class."""
     with _open(db) as store:
-        needs = needs_table(store, min_groups, reviewed_only)
-        footer = _table_footer(needs, store, reviewed_only)
+        needs = needs_table(store, min_groups, reviewed_only, rule)
+        footer = _table_footer(needs, store, reviewed_only, rule)
     _print(render(needs, fmt, title="Needs", footer=footer))
 
 
 @app.command()
 @user_errors
-def matrix(db: Path = DB, fmt: Format = FORMAT, reviewed_only: bool = REVIEWED_ONLY):
+def matrix(db: Path = DB, fmt: Format = FORMAT, reviewed_only: bool = REVIEWED_ONLY, rule: str = RULE):
     """Group x code: counted codings per group, with the groups' attributes."""
     with _open(db) as store:
-        _print(render(matrix_table(store, reviewed_only), fmt, title="Codings per group"))
+        _print(render(matrix_table(store, reviewed_only, rule), fmt, title="Codings per group",
+                      footer=f"rule: {rule}"))
 
 
 @app.command()
@@ -155,12 +174,12 @@ def audit(need: Optional[str] = typer.Argument(None, help="A code id, such as le
           group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
           all_codings: bool = typer.Option(False, "--all", help="Also show codings that do not count "
                                            "(interviewer turns, rejected)."),
-          db: Path = DB, fmt: Format = FORMAT):
+          db: Path = DB, fmt: Format = FORMAT, rule: str = RULE):
     """The quotes behind the counts: who said what, where, and which rule fired."""
     if need is None and group is None:
         raise InputError(None, None, "name a NEED, a --group, or both")
     with _open(db) as store:
-        rows = audit_table(store, need, group, include_uncounted=all_codings)
+        rows = audit_table(store, need, group, include_uncounted=all_codings, rule=rule)
     title = " / ".join(x for x in (need, group) if x)
     groups = rows["group"].nunique()
     _print(render(rows, fmt, title=f"Audit: {title}", footer=f"{len(rows)} codings in {groups} groups"))
@@ -187,7 +206,7 @@ def review(code: Optional[str] = typer.Option(None, "--code", help="Only this co
            transcript: Optional[str] = typer.Option(None, "--transcript", help="Only this transcript."),
            coder: Optional[str] = CODER, db: Path = DB):
     """Walk your unreviewed suggestions one key at a time: accept, reject, recode, skip, note, undo, quit."""
-    name = decisions.coder_name(coder)
+    name = person_name(coder)
     with _open(db) as store:
         review_session(store, name, code, group, transcript)
 
@@ -199,10 +218,14 @@ def export_codings(status: Optional[str] = typer.Option(None, "--status", help="
                    group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
                    fmt: str = typer.Option("csv", "--format", help="csv or xlsx."),
                    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
-                   db: Path = DB):
+                   coder: Optional[str] = typer.Option(None, "--coder", help="With --blind: the coder the sheet is for."),
+                   blind: bool = typer.Option(False, "--blind", help="Only the machine suggestions --coder has not "
+                                              "decided, without anyone else's decisions (double coding)."),
+                   rule: str = RULE, db: Path = DB):
     """One row per coding with its id, quote and context, and an empty decision column."""
+    name = person_name(coder) if blind else None
     with _open(db) as store:
-        data = sheets.to_bytes(sheets.export_codings(store, status, code, group), fmt)
+        data = sheets.to_bytes(sheets.export_codings(store, status, code, group, name, blind, rule), fmt)
     if output is not None:
         output.write_bytes(data)
     elif fmt == "xlsx" and sys.stdout.isatty():
@@ -217,11 +240,13 @@ def export_codings(status: Optional[str] = typer.Option(None, "--status", help="
 def import_decisions(file: Path = typer.Argument(..., help="A filled-in export (.csv or .xlsx)."),
                      coder: Optional[str] = CODER,
                      partial: bool = typer.Option(False, "--partial", help="Apply the good rows even if some are bad."),
+                     adjudicate: bool = typer.Option(False, "--adjudicate", help="The decisions are an adjudicator's: "
+                                                     "they settle disputed units under --rule adjudicated."),
                      db: Path = DB):
     """Apply the accept / reject / recode rows of an exported sheet, all or nothing."""
-    name = decisions.coder_name(coder)
+    name = person_name(coder)
     with _open(db) as store:
-        result = sheets.import_decisions(store, file, name, partial)
+        result = sheets.import_decisions(store, file, name, partial, adjudicate)
     for problem in result.problems:
         err.print(f"skipped: {problem}", highlight=False, soft_wrap=True)
     applied = ", ".join(f"{n} {d}" for d, n in sorted(result.applied.items())) or "none"
@@ -238,7 +263,7 @@ def add(transcript: str = typer.Option(..., "--transcript", help="Path, file nam
         note: str = typer.Option("", "--note", help="Why."),
         coder: Optional[str] = CODER, db: Path = DB):
     """Code a passage by hand: what the auto coder missed."""
-    name = decisions.coder_name(coder)
+    name = person_name(coder)
     with _open(db) as store:
         ids = decisions.add(store, transcript, code, name, lines, chars, note)
     err.print(f"added {len(ids)} coding(s): {', '.join(map(str, ids))}", highlight=False)
@@ -250,26 +275,53 @@ def remove(coding_id: int = typer.Argument(..., help="The coding's id (see expor
            note: str = typer.Option("", "--note", help="Why."),
            coder: Optional[str] = CODER, db: Path = DB):
     """Withdraw a coding: marked removed (a suggestion: rejected), never deleted."""
-    name = decisions.coder_name(coder)
+    name = person_name(coder)
     with _open(db) as store:
-        decisions.remove(store, coding_id, name, note)
-    err.print(f"coding {coding_id} removed by {name}", highlight=False)
+        row = decisions.remove(store, coding_id, name, note)
+    if row == coding_id:
+        err.print(f"coding {coding_id} removed by {name}", highlight=False)
+    else:
+        err.print(f"coding {coding_id} is not {name}'s: recorded {name}'s rejection of it (coding {row})",
+                  highlight=False)
 
 
 @app.command()
 @user_errors
-def status(db: Path = DB, fmt: Format = FORMAT):
-    """Per transcript and per code: unreviewed, accepted, rejected, manual, orphaned."""
+def adjudicate(coding_id: int = typer.Argument(..., help="A coding of the disputed unit (see 'coding status')."),
+               decision: str = typer.Argument(..., help="accept, reject or recode."),
+               new_code: Optional[str] = typer.Option(None, "--new-code", help="With recode: the code to apply."),
+               note: str = typer.Option("", "--note", help="Why."),
+               coder: Optional[str] = CODER, db: Path = DB):
+    """Settle a unit the coders disagree on: the adjudicator's decision stands under --rule adjudicated."""
+    name = person_name(coder)
     with _open(db) as store:
-        counts, orphans, codes = tables.status(store), tables.orphaned(store), list(store.codes()["code"])
+        ids = decisions.decide(store, coding_id, decision, name, new_code, note, adjudicate=True)
+    err.print(f"adjudicated by {name}: coding(s) {', '.join(map(str, ids))}", highlight=False)
+
+
+@app.command()
+@user_errors
+def status(db: Path = DB, fmt: Format = FORMAT, rule: str = RULE):
+    """Per transcript and per code: unreviewed, accepted, rejected, manual, orphaned, disputed;
+    then every person's coding that is kept but not counted, and why."""
+    with _open(db) as store:
+        counts, codes = tables.status(store, rule), list(store.codes()["code"])
+        listed = [(tables.orphaned(store), "Orphaned: the quote is not where it was",
+                   "kept, not counted; re-code them with 'coding add' and 'coding remove'"),
+                  (tables.outside_codebook(store), "Decisions on codes the codebook no longer has",
+                   "kept, not counted; 'coding codebook rename OLD NEW' moves them to a code"),
+                  (tables.in_interviewer_turns(store), "Accepted codings now in an interviewer's turn",
+                   "kept, not counted: a speaker was relabelled or a role changed"),
+                  (tables.disputed(store, rule), f"Disputed units (rule: {rule})",
+                   "not counted until settled: 'coding adjudicate CODING_ID accept|reject'")]
     if fmt is not Format.md:
         _print(render(counts, fmt))
         return
     _print(render(tables.status_by(counts, "transcript"), fmt, title="Review status per transcript"))
     _print("\n" + render(tables.status_by(counts, "code", codes), fmt, title="Review status per code"))
-    if not orphans.empty:
-        _print("\n" + render(orphans, fmt, title="Orphaned: the quote is no longer in the transcript",
-                              footer="kept, not counted; re-code them with 'coding add' and 'coding remove'"))
+    for rows, title, footer in listed:
+        if not rows.empty:
+            _print("\n" + render(rows, fmt, title=title, footer=footer))
 
 
 CODERS = typer.Option(..., "--coder", help="A coder to compare; give two or more.")
@@ -283,7 +335,8 @@ def agreement(coder: List[str] = CODERS, level: str = LEVEL, db: Path = DB, fmt:
     with _open(db) as store:
         report = reliability.agreement_report(store, coder, level)
     _print(render(report, fmt, title=f"Agreement of {', '.join(coder)} ({level} level)",
-                  footer="units: judged by at least two coders; empty: undefined for these data"))
+                  footer="units: judged by at least two coders (a coder judges what they read for that code); "
+                         "percent: mean pairwise agreement; empty: undefined for these data"))
 
 
 @app.command()
@@ -302,13 +355,14 @@ def disagreements(coder: List[str] = CODERS, code: Optional[str] = typer.Option(
 def log(coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's changes."),
         transcript: Optional[str] = typer.Option(None, "--transcript", help="Only this transcript."),
         code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
-        coding_id: Optional[int] = typer.Option(None, "--coding", help="Only this coding id."),
+        coding_id: Optional[int] = typer.Option(None, "--coding", help="The history of this coding and of "
+                                                "every decision about it."),
         limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N entries."),
         db: Path = DB, fmt: Format = FORMAT):
     """Every change to the store, oldest first: who, when, what, before, after."""
     with _open(db) as store:
-        entries = store.log_entries()
-    for column, value in (("coder", coder), ("transcript", transcript), ("code", code), ("coding_id", coding_id)):
+        entries = store.log_entries() if coding_id is None else store.history(coding_id)
+    for column, value in (("coder", coder), ("transcript", transcript), ("code", code)):
         if value is not None:
             entries = entries[entries[column] == value]
     if limit:
@@ -327,6 +381,21 @@ def codebook_check(file: Path = typer.Argument(Path("codebook.yaml"), help="The 
     if problems:
         raise typer.Exit(1)
     err.print(f"{file}: ok", highlight=False)
+
+
+@codebook_app.command("rename")
+@user_errors
+def codebook_rename(old: str = typer.Argument(..., help="The code id now."),
+                    new: str = typer.Argument(..., help="The code id it becomes."),
+                    codebook: Path = CODEBOOK, coder: Optional[str] = typer.Option(None, "--coder", help="Who renames "
+                                                                                  "(default: $CODING_CODER)."),
+                    db: Path = DB):
+    """Rename a code in the codebook and move every coding and decision on it (logged)."""
+    name = person_name(coder) if coder or os.environ.get(CODER_VARIABLE) else "codebook"
+    with _open(db) as store:
+        moved = decisions.rename_code(store, codebook, old, new, name)
+    err.print(f"renamed {old} to {new}: {moved} codings moved; run 'coding tag' to re-code with the codebook",
+              highlight=False)
 
 
 CHART = typer.Option(None, "--chart", help="Also draw a stacked bar chart to FILE.png or FILE.svg.")

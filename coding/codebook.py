@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,14 @@ from .yamlfile import line_of, read_yaml
 
 TOP_KEYS = {"version", "shared_min_groups", "codes", "language"}
 CODE_KEYS = {"id", "label", "description", "terms", "patterns", "exclude", "fuzzy", "examples"}
-CODE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def valid_code_id(text: str) -> bool:
+    """A letter first, then letters, digits, '_', '.' or '-', in any script: a code named in
+    German or Hindi is as much a word as one in English (marks count, for scripts that
+    write vowels as combining marks); no spaces, '|' or control characters."""
+    return bool(text) and text[0].isalpha() and all(
+        ch.isalnum() or ch in "_.-" or unicodedata.category(ch).startswith("M") for ch in text)
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,7 @@ def _build_code(raw, line: int | None, checker: _Checker) -> Code | None:
         if key not in CODE_KEYS:
             checker.add(line_of(raw, key), f"unknown key {key!r} in code (expected one of {', '.join(sorted(CODE_KEYS))})")
     code_id = raw.get("id")
-    if not isinstance(code_id, str) or not CODE_ID.match(code_id):
+    if not isinstance(code_id, str) or not valid_code_id(code_id):
         checker.add(line_of(raw, "id") or line, f"code id {code_id!r} must be a word of letters, digits, '_', '-' or '.'")
         return None
     terms = _strings(raw, "terms", checker, code_id)
@@ -202,3 +210,31 @@ def _check_patterns(raw_codes: list, codes: list[Code], checker: _Checker) -> No
             except Exception as error:  # spaCy raises several types for bad patterns
                 reason = " ".join(str(error).split())
                 checker.add(line, f"invalid pattern {index + 1} of code {code.id!r}: {reason[:200]}")
+
+
+def rename_in_file(path: str | Path, old: str, new: str) -> bool:
+    """Rename code `old` to `new` in the codebook file, changing only that id's line (the
+    file stays as the researcher wrote it). Returns False when the file has no code `old`
+    but already has `new` (renamed by hand); any other mismatch is an error."""
+    path = Path(path)
+    codebook = load_codebook(path)
+    if new in codebook.ids:
+        if old in codebook.ids:
+            raise InputError(path, None, f"the codebook already has a code {new!r}; merging codes is not renaming")
+        return False
+    if old not in codebook.ids:
+        raise InputError(path, None, f"the codebook has no code {old!r}")
+    tree = read_yaml(path, "codebook")
+    raw = next(code for code in tree["codes"] if isinstance(code, dict) and str(code.get("id")) == old)
+    number = line_of(raw, "id") - 1
+    lines = path.read_bytes().decode("utf-8-sig").splitlines(keepends=True)
+    key, value = lines[number].split(":", 1)
+    lines[number] = key + ":" + re.sub(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", new, value, count=1)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text("".join(lines), encoding="utf-8")
+    problems = check_codebook(temporary)
+    if problems:
+        temporary.unlink()
+        raise InputError(path, problems[0].line, f"renamed to {new!r}: {problems[0].message}")
+    temporary.replace(path)
+    return True

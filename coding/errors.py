@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
+
+# A quote or note in a CSV the user gives us (decisions, gold) may be longer than the
+# csv module's default field limit (131072 characters), which would make a long cell a
+# crash, not data. Raised once here, as every reader of user files imports this module;
+# 2**31 - 1 and not sys.maxsize, which overflows a C long on Windows.
+csv.field_size_limit(2**31 - 1)
 
 
 class InputError(Exception):

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from . import __version__
 from .codebook import Codebook, load_codebook
 from .errors import InputError
-from .autocode.segments import Piece, segment
+from .autocode.segments import Piece, fitting, segment
 from .store import Store
 from .read import Transcript, file_hash, find_transcripts, read_bytes, read_transcript
 
@@ -37,6 +37,8 @@ class TagResult:
     tagged: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # new path -> old path
+    warnings: list[str] = field(default_factory=list)
     codings: int = 0
 
 
@@ -75,8 +77,11 @@ def _check_unique_paths(files: list[Path]) -> None:
 def _tag_into(store: Store, book: Codebook, files: list[Path], paths, model, progress: Progress | None,
               jobs: int) -> TagResult:
     stored = store.stored_hashes()
-    with store.transaction() as db:
-        run_id = store.start_run(db, __version__, book, pipeline_name(book.language, model))
+    present = {path.as_posix() for path in files}
+    with store.atomic():
+        missing = {row["path"] for folder in _folders(paths)
+                   for row in store.missing_transcripts(folder, present) if not row["gone"]}
+        run_id = store.start_run(__version__, book, pipeline_name(book.language, model))
         result = TagResult(run_id)
         pending: list[Path] = []
         for path in files:  # the cheap pass: which files changed? (read again to parse: memory stays flat)
@@ -89,20 +94,45 @@ def _tag_into(store: Store, book: Codebook, files: list[Path], paths, model, pro
                 pending.append(path)
         for transcript, codings in _coded(pending, book, model, jobs, stored):
             if codings is None:  # same text, only the bytes differ (line endings, BOM)
-                store.set_file_hash(db, transcript.path, transcript.file_hash)
+                store.set_file_hash(transcript.path, transcript.file_hash)
                 result.unchanged.append(transcript.path)
             else:
-                store.replace_transcript(db, run_id, transcript, book.content_hash, codings)
+                if transcript.path not in stored:
+                    _take_over_renamed(store, transcript, missing, result)
+                store.replace_transcript(run_id, transcript, book.content_hash, codings)
                 result.tagged.append(transcript.path)
                 result.codings += len(codings)
             if progress:
                 progress(transcript.path, len(files))
-        present = {path.as_posix() for path in files}
-        for folder in (Path(p) for p in paths):
-            if folder.is_dir():
-                result.removed += store.drop_missing(db, folder.as_posix().rstrip("/") + "/", present)
-        store.finish_run(db, run_id, len(result.tagged), len(result.unchanged))
+        for path in sorted(missing - set(result.renamed.values())):
+            store.forget(path)
+            result.removed.append(path)
+        result.warnings += _codes_outside(store, book)
+        store.finish_run(run_id, len(result.tagged), len(result.unchanged))
     return result
+
+
+def _folders(paths) -> list[str]:
+    return [Path(p).as_posix().rstrip("/") + "/" for p in paths if Path(p).is_dir()]
+
+
+def _take_over_renamed(store: Store, transcript: Transcript, missing: set[str], result: TagResult) -> None:
+    """A new file whose text is that of a stored transcript whose file is gone (now or
+    earlier) is that transcript renamed: it takes over its codings."""
+    old = store.gone_with_content(transcript.content_hash, missing - set(result.renamed.values()),
+                                  transcript.path)
+    if old is not None:
+        store.move_transcript(old, transcript.path)
+        result.renamed[transcript.path] = old
+
+
+def _codes_outside(store: Store, book: Codebook) -> list[str]:
+    """Say so when people decided on codes this codebook lacks: their rows are kept (and
+    listed by `coding status`) but no table shows them."""
+    outside = store.decided_codes_outside(book.ids)
+    return [f"the codebook has no code {row.code!r}, on which people made {row.codings} decisions: "
+            "they are kept but not counted (see 'coding status'; 'coding codebook rename' moves them)"
+            for row in outside.itertuples()]
 
 
 # -- coding, in this process or in workers ----------------------------------------
@@ -156,5 +186,6 @@ def code_transcript(transcript: Transcript, coder, candidates=None) -> list:
         pieces = [Piece.whole(transcript, turn) for turn in transcript.turns]
     else:
         pieces = candidates.pieces(transcript)
+    pieces = fitting(pieces, coder.nlp)  # a huge turn: coded in pieces, not refused by spaCy
     docs = list(coder.nlp.pipe(piece.text for piece in pieces))
     return coder.code(transcript, pieces, segment(transcript, pieces, docs), docs)

@@ -223,11 +223,26 @@ def test_agreement_of_two_coders():
 def test_agreement_of_three_coders():
     result = agreement(THREE_CODERS)
     assert result.units == 4
-    # pairs agreeing on the three complete units: 3/3, 1/3, 3/3
-    assert result.percent == pytest.approx(7 / 9)
+    # mean pairwise percent agreement over every unit a pair rated: A-B 3/4 (all four units),
+    # A-C 2/3, B-C 2/3 (C did not rate the last unit)
+    assert result.percent == pytest.approx((3 / 4 + 2 / 3 + 2 / 3) / 3)  # 25/36
     assert result.cohen is None
     assert result.alpha == pytest.approx(1 / 3)
     assert result.fleiss == pytest.approx(0.55)
+
+
+def test_percent_of_three_coders_counts_a_unit_only_two_of_them_rated():
+    # u1: all three T; u2: only A (T) and B (F); u3: all three F
+    ratings = [[T, T, F], [T, F, F], [T, None, F]]
+    result = agreement(ratings)
+    assert result.units == 3
+    # A-B agree on u1 and u3, not u2: 2/3; A-C 2/2; B-C 2/2: mean (2/3 + 1 + 1) / 3 = 8/9
+    # (over only the units all three rated it would be 1.0)
+    assert result.percent == pytest.approx(8 / 9)
+    rows = [("c", f"u{unit}", coder, value) for coder, row in zip("ABC", ratings)
+            for unit, value in enumerate(row, start=1) if value is not None]
+    table = agreement_table(judgements(rows), ["A", "B", "C"])
+    assert (table.loc[0, "units"], table.loc[0, "percent"]) == (3, 0.889)
 
 
 def test_agreement_needs_two_coders():
@@ -283,13 +298,15 @@ def test_agreement_table_with_three_coders():
     table = agreement_table(judgements(rows), ["A", "B", "C"])
     assert list(table.columns) == ["code", "units", "percent", "cohen", "alpha", "fleiss"]
     assert as_rows(table) == [
-        {"code": "cost", "units": 4, "percent": 0.778, "cohen": None, "alpha": 0.333, "fleiss": 0.55},
+        # percent (3/4 + 2/3 + 2/3) / 3 = 25/36, as in test_agreement_of_three_coders
+        {"code": "cost", "units": 4, "percent": 0.694, "cohen": None, "alpha": 0.333, "fleiss": 0.55},
         {"code": "trust", "units": 2, "percent": 1.0, "cohen": None, "alpha": 1.0, "fleiss": 1.0},
         # complete units: counts (T, F) [3,0] [2,1] [0,3] [3,0] [0,3]
-        # percent (1 + 1/3 + 1 + 1 + 1) / 5 = 13/15; pe = (8/15)^2 + (7/15)^2 = 113/225,
+        # pe = (8/15)^2 + (7/15)^2 = 113/225, mean P_i = (1 + 1/3 + 1 + 1 + 1) / 5 = 13/15,
         # fleiss (195 - 113) / (225 - 113); alpha: oTT = 7, oFF = 6, oTF = oFT = 2,
-        # Do = 4/17, De = 2*9*8 / (17*16), 1 - Do/De = 5/9
-        {"code": "(all)", "units": 6, "percent": 0.867, "cohen": None, "alpha": 0.556, "fleiss": 0.732},
+        # Do = 4/17, De = 2*9*8 / (17*16), 1 - Do/De = 5/9;
+        # percent over the pairs: A-B 5/6 (all six units), A-C 4/5, B-C 4/5: mean 73/90
+        {"code": "(all)", "units": 6, "percent": 0.811, "cohen": None, "alpha": 0.556, "fleiss": 0.732},
     ]
 
 

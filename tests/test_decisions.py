@@ -3,6 +3,7 @@ import sqlite3
 
 import pytest
 
+from coding.coders import person_name
 from coding.review import decisions
 from coding.errors import InputError
 from coding.tagging import tag
@@ -28,12 +29,12 @@ def groups_for(store, code, reviewed_only=False):
 def test_coder_comes_from_option_or_environment(monkeypatch):
     monkeypatch.delenv("CODING_CODER", raising=False)
     with pytest.raises(InputError, match="who is coding"):
-        decisions.coder_name(None)
+        person_name(None)
     monkeypatch.setenv("CODING_CODER", "mira")
-    assert decisions.coder_name(None) == "mira"
-    assert decisions.coder_name("jon") == "jon"
+    assert person_name(None) == "mira"
+    assert person_name("jon") == "jon"
     with pytest.raises(InputError, match="reserved"):
-        decisions.coder_name("Auto")
+        person_name("Auto")
 
 
 def test_rejecting_every_suggestion_of_a_group_drops_it_from_the_count(store):
@@ -44,11 +45,10 @@ def test_rejecting_every_suggestion_of_a_group_drops_it_from_the_count(store):
     assert groups_for(store, "legal_support", reviewed_only=True) == 0
     decisions.decide(store, suggestion(store, "legal_support", "G11", 51), "accept", "mira")
     assert groups_for(store, "legal_support", reviewed_only=True) == 1
-    codings = store.codings()
-    assert counted_footer(codings) == ("counted 1 accepted codings + 261 unreviewed suggestions; "
-                                       "3 rejected (never counted)")
-    assert counted_footer(codings, reviewed_only=True) == ("counted 1 accepted codings; "
-                                                           "3 rejected (never counted)")
+    assert counted_footer(store).startswith("counted 1 accepted codings + 261 unreviewed suggestions; "
+                                            "3 rejected (never counted); rule: adjudicated")
+    assert counted_footer(store, reviewed_only=True).startswith("counted 1 accepted codings; "
+                                                                "3 rejected (never counted)")
 
 
 def test_the_latest_decision_stands_and_earlier_ones_are_kept(store):
@@ -91,7 +91,10 @@ def test_add_by_lines_splits_at_speaker_turns(store):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(lines="200-210"), "hold no speaker turn"),
+    (dict(lines="200-210"), "the last line with speech is 91"),
+    (dict(lines="0-3"), "numbered from 1"),
+    (dict(chars="10-10"), "an empty range"),
+    (dict(chars="10-999999"), "speech ends at character"),
     (dict(lines="9-3"), "ends before it starts"),
     (dict(lines="x"), "write FIRST-LAST"),
     (dict(), "either --lines"),
@@ -121,10 +124,10 @@ def test_status_counts_each_kind(store):
     decisions.add(store, "G07", "funding", "mira", lines="67")
     table = status(store)
     by_code = status_by(table, "code").set_index("code")
-    assert by_code.loc["legal_support"].tolist() == [7, 1, 1, 0, 0]
-    assert by_code.loc["funding"].tolist() == [0, 0, 0, 1, 0]
+    assert by_code.loc["legal_support"].tolist() == [7, 1, 1, 0, 0, 0]
+    assert by_code.loc["funding"].tolist() == [0, 0, 0, 1, 0, 0]
     by_transcript = status_by(table, "transcript").set_index("transcript")
-    all_suggestions = int((counted(store.codings())["coder"] == "auto").sum())
+    all_suggestions = int((counted(store.codings(), store.codes()["code"])["coder"] == "auto").sum())
     assert by_transcript.loc["(all)", "unreviewed"] == all_suggestions
 
 

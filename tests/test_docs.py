@@ -32,3 +32,31 @@ def test_every_option_is_mentioned_in_the_readme():
             for option in getattr(param, "opts", []):
                 if option.startswith("--") and option != "--help":
                     assert option in README, f"README does not mention {option} of 'coding {' '.join(path)}'"
+
+
+def test_the_readme_review_loop_is_true_as_printed(runner, workdir, monkeypatch):
+    """The review example's import count, `add` line and footer, run as the README prints them."""
+    import csv
+    import io
+
+    monkeypatch.setenv("CODING_CODER", "mira")
+    assert runner.invoke(app, ["run"]).exit_code == 0
+    sheet = runner.invoke(app, ["export", "codings", "--code", "conflict_resolution", "--status", "suggested"])
+    rows = list(csv.DictReader(io.StringIO(sheet.stdout)))
+    first_interviewer = next(i for i, row in enumerate(rows) if row["role"] == "interviewer")
+    for i, row in enumerate(rows):
+        row["decision"] = "accept" if row["role"] == "participant" else "reject" if i == first_interviewer else ""
+    with open("sheet.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    imported = runner.invoke(app, ["import", "decisions", "sheet.csv"])
+    printed = "applied 10 decisions (9 accept, 1 reject) as mira; 5 rows without a decision"
+    assert printed in README and imported.output.strip() == printed
+    add = "coding add --transcript G03 --lines 56-57 --code new_initiatives"
+    assert add in README
+    added = runner.invoke(app, add.split()[1:])
+    assert added.exit_code == 0, added.output
+    footer = "counted 10 accepted codings + 256\nunreviewed suggestions; 0 rejected (never counted)"
+    assert footer in README
+    assert " ".join(footer.split()) in runner.invoke(app, ["table"]).stdout

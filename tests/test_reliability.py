@@ -2,11 +2,12 @@
 
 import krippendorff
 import numpy as np
+import pandas as pd
 import pytest
 
 from coding.review import decisions
 from coding.errors import InputError
-from coding.report.evaluation import evaluate
+from coding.report.evaluation import evaluate, scores
 from coding.report.reliability import agreement_report, disagreements, judgements
 
 
@@ -28,7 +29,9 @@ def two_coders(store):
         decisions.decide(store, coding_id, a, "mira")
         decisions.decide(store, coding_id, b, "jon")
     decisions.add(store, "G07", "funding", "jon", lines="64")
-    # mira: 1,1,0 | 1,1,0,0 | funding 0 (she coded G07, so no mark there means absent)
+    with store.atomic():  # mira read all of G07 for every code (as a bulk import records)
+        store.cover("mira", decisions.find_transcript(store, "G07"), "*", "import")
+    # mira: 1,1,0 | 1,1,0,0 | funding 0 (she covered G07 for every code, so no mark there is absent)
     # jon:  1,0,0 | 1,0,0,1 | funding 1
     return [1, 1, 0, 1, 1, 0, 0, 0], [1, 0, 0, 1, 0, 0, 1, 1]
 
@@ -50,15 +53,17 @@ def test_segment_agreement_matches_scikit_learn_and_krippendorff(store, two_code
     assert report.loc["funding", "cohen"] == sklearn.cohen_kappa_score([0], [1]) == 0.0
 
 
-def test_group_level_units_are_groups_times_codes(store, two_coders):
+def test_group_level_units_are_the_groups_and_codes_each_coder_covered(store, two_coders):
     rows = judgements(store, ["mira", "jon"], level="group")
     assert set(rows["unit"]) == {"G06", "G07"}
-    assert len(rows) == 2 * 10 * 2  # groups x codes x coders
+    # mira: G07 x 10 codes ('*') and G06 conflict; jon: G07 legal and funding, G06 conflict
+    assert len(rows) == 10 + 1 + 2 + 1
     funding = rows[(rows["code"] == "funding") & (rows["unit"] == "G07")].set_index("coder")["value"]
     assert (funding["mira"], funding["jon"]) == (False, True)
     report = agreement_report(store, ["mira", "jon"], level="group").set_index("code")
-    assert report.loc["(all)", "units"] == 20
-    assert report.loc["(all)", "percent"] == pytest.approx(19 / 20, abs=1e-3)
+    assert report.loc["(all)", "units"] == 3  # G07 legal, G07 funding, G06 conflict
+    assert report.loc["(all)", "percent"] == pytest.approx(2 / 3, abs=1e-3)
+    assert report.loc["skills", "units"] == 0  # only mira covered skills in G07
 
 
 def test_disagreements_list_each_differing_unit_with_its_quote(store, two_coders):
@@ -112,3 +117,18 @@ def test_segment_level_evaluation_counts_lines(store, tmp_path):
     bad.write_text("transcript,lines,code\nG07.md,62,legal_support\nG99.md,1,skills\n")
     with pytest.raises(InputError, match=r"bad.csv:3: no tagged transcript 'G99.md'"):
         evaluate(store, bad, level="segment")
+
+
+@pytest.mark.parametrize("gold, predicted, expected", [
+    # nothing predicted, two to find: precision undefined, recall 0, F1 = 0 / (0 + 0 + 2) = 0
+    ([1, 1, 0], [0, 0, 0], (None, 0.0, 0.0)),
+    # nothing to find, one predicted: precision 0, recall undefined, F1 = 0 / (0 + 1 + 0) = 0
+    ([0, 0], [1, 0], (0.0, None, 0.0)),
+    # nothing to find and nothing predicted: F1 undefined
+    ([0, 0], [0, 0], (None, None, None)),
+    # tp 1, fp 0, fn 2: 2 / (2 + 0 + 2)
+    ([1, 1, 1, 0], [1, 0, 0, 0], (1.0, 0.333, 0.5)),
+])
+def test_f1_is_defined_whenever_there_was_something_to_find_or_predicted(gold, predicted, expected):
+    result = scores(pd.DataFrame({"gold": gold, "predicted": predicted}))
+    assert (result["precision"], result["recall"], result["f1"]) == expected

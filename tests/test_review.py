@@ -179,7 +179,7 @@ def test_add_remove_agreement_disagreements_status_through_the_cli(runner, db, t
     assert report.exit_code == 0, report.output
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(report.stdout))}
     assert rows["legal_support"]["units"] == "3" and rows["legal_support"]["percent"] == "0.667"
-    assert rows["funding"]["units"] == "1"  # jon's second manual coding (line 66), mira absent
+    assert rows["funding"]["units"] == "0"  # only jon coded funding: mira never read G07 for it
     group = run(runner, "agreement", "--db", db, "--coder", "mira", "--coder", "jon", "--level", "group",
                 "--format", "csv")
     assert group.exit_code == 0

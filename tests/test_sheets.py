@@ -66,7 +66,7 @@ def test_bad_rows_are_reported_with_lines_and_nothing_is_applied(store, tmp_path
     assert "unknown code 'budget'" in messages[0]
     assert "unknown or no longer current" in messages[1]
     assert "decision 'maybe'" in messages[2]
-    assert "no longer current" in messages[3]
+    assert "changed since the export" in messages[3] and "no longer current" in messages[3]
     assert "decided twice (first on line 2)" in messages[4]
     assert len(store.log_entries()) == log_before
     result = sheets.import_decisions(store, tmp_path / "sheet.csv", "mira", partial=True)

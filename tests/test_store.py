@@ -1,5 +1,6 @@
 """The store: transactions, re-tagging, and refusing files it does not own."""
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,10 @@ def test_removed_transcript_is_dropped(tmp_path, small):
     (small / "b.md").unlink()
     result = tag([small], CODEBOOK, db)
     assert result.removed == [f"{small.as_posix()}/b.md"]
-    assert {row[0] for row in dump(db)["transcripts"]} == {f"{small.as_posix()}/a.md"}
+    with closing(Store.open(db)) as store:  # kept, marked gone, so a restored file takes its codings back
+        assert list(store.transcripts()["path"]) == [f"{small.as_posix()}/a.md"]
+        assert store.db.execute("SELECT path FROM transcripts WHERE gone = 1").fetchall()[0][0] == \
+            f"{small.as_posix()}/b.md"
 
 
 def test_newer_schema_and_foreign_files_are_refused(tmp_path, small):
@@ -144,10 +148,11 @@ def test_a_version_1_store_is_upgraded_keeping_every_coding(tmp_path, monkeypatc
     before = connection.execute("SELECT id, coder, status, code FROM codings ORDER BY id").fetchall()
     connection.close()
     store = Store.open(db)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert (tmp_path / "coding.db.v1.bak").exists()
     rows = store.codings().sort_values("coding_id")
     assert list(rows[["coding_id", "coder", "status", "code"]].itertuples(index=False, name=None)) == before
-    assert list(store.log_entries()["action"]) == ["migrate"]
+    assert list(store.log_entries()["action"]) == ["migrate", "migrate"]  # 1 -> 2 -> 3
     assert needs_table(store).set_index("code").loc["legal_support", "groups"] == 0  # mira rejected it
     store.close()
     # every transcript is re-tagged once, so that its turns are stored

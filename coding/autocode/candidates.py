@@ -14,6 +14,10 @@ sentencizer starts a new sentence. Sentences are coded independently
 (matches, vetoes and negation all stay within a sentence), so coding the
 pieces gives the same codings as coding the whole turn; the equivalence
 tests check this against the reference path, every turn in full.
+
+In languages written without spaces (zh, ja, th) a word is not a whitespace
+chunk: there a turn is coded in full when its text holds trigger words that
+complete some rule, found as substrings.
 """
 
 from __future__ import annotations
@@ -22,15 +26,14 @@ import bisect
 import re
 
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 
 from ..codebook import Codebook
 from .nlp import lemma_forms
-from .segments import Piece
+from .segments import SENTENCE_END, Piece
 from ..read import Transcript
 
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
-# "word." (or ! ?) then whitespace then a word: where the sentencizer starts a sentence
-SENTENCE_END = re.compile(r"(?<!\S)([^\W\d_]{2,}[.!?])(\s+)(?=[^\W\d_])")
 LITERAL_KEYS = ("LEMMA", "LOWER", "ORTH", "TEXT")
 
 
@@ -99,7 +102,12 @@ class Candidates:
     def __init__(self, coder):
         self.coder = coder
         rules = trigger_words(coder.codebook, coder.nlp)
-        self.everything = rules is None
+        # spaCy's own tokenizer splits at whitespace first, so each word it makes is a whole
+        # letter run of one whitespace chunk. Tokenizers for languages written without
+        # spaces (zh, ja, th, ...) find words inside a run: there a trigger word is looked
+        # for anywhere in the turn, and typos (which need the words) are not guessed at.
+        self.spaceless = type(coder.nlp.tokenizer) is not Tokenizer
+        self.everything = rules is None or (self.spaceless and coder.correct_typos.cutoff is not None)
         self.rules = rules or []
         self.word_slots: dict[str, list[tuple[int, int]]] = {}  # word -> (rule, slot) it fills
         for rule, required in enumerate(self.rules):
@@ -107,7 +115,7 @@ class Candidates:
                 for word in words:
                     self.word_slots.setdefault(word, []).append((rule, slot))
         self.correction = coder.correct_typos.correction
-        self.cut_sentences = coder.nlp.pipe_names[:1] == ["sentencizer"] and all(
+        self.cut_sentences = not self.spaceless and coder.nlp.pipe_names[:1] == ["sentencizer"] and all(
             _is_plain(p) for c in coder.codebook.codes for p in c.patterns) and not any(
             re.search(r"[.!?]", t) for c in coder.codebook.codes for t in c.terms)
         self.seen: set[str] = set()
@@ -122,6 +130,10 @@ class Candidates:
         pieces = []
         for turn in transcript.turns:
             text = transcript.turn_text(turn)
+            if self.spaceless:
+                if self._complete(self._slots_within(text)):
+                    pieces.append(Piece(turn, turn.start, text))
+                continue
             hits = self._hits(set(text.split()))
             if not hits:
                 continue
@@ -139,14 +151,22 @@ class Candidates:
         present = chunks & self.chunk_slots.keys()
         if not present:
             return hits
-        filled: dict[int, set[int]] = {}
-        for chunk in present:
-            for rule, slot in self.chunk_slots[chunk]:
-                filled.setdefault(rule, set()).add(slot)
-        complete = {rule for rule, slots in filled.items() if len(slots) == len(self.rules[rule])}
+        complete = self._complete(slot for chunk in present for slot in self.chunk_slots[chunk])
         if complete:
             hits |= {chunk for chunk in present if any(r in complete for r, _ in self.chunk_slots[chunk])}
         return hits
+
+    def _slots_within(self, text: str) -> set[tuple[int, int]]:
+        """The (rule, slot) pairs of the trigger words found anywhere in the text."""
+        lower = text.lower()
+        return {pair for word, pairs in self.word_slots.items() if word in lower for pair in pairs}
+
+    def _complete(self, slots) -> set[int]:
+        """The rules all of whose slots are among the (rule, slot) pairs given."""
+        filled: dict[int, set[int]] = {}
+        for rule, slot in slots:
+            filled.setdefault(rule, set()).add(slot)
+        return {rule for rule, slots_ in filled.items() if len(slots_) == len(self.rules[rule])}
 
     def _learn(self, chunks: set[str]) -> None:
         for chunk in chunks:

@@ -107,8 +107,12 @@ def make_nlp(lang: str = "en", model: str | None = None) -> Language:
     else:
         try:
             nlp = spacy.blank(lang)
-        except ImportError:
-            raise InputError(None, None, f"spaCy has no language {lang!r}") from None
+        except ImportError as error:
+            # E048: no such language; otherwise its tokenizer needs a library that is not
+            # installed (ja: SudachiPy, th: PyThaiNLP, ko: mecab-ko, vi: pyvi): say which.
+            problem = f"spaCy has no language {lang!r}" if "E048" in str(error) else \
+                f"spaCy cannot load language {lang!r}: {' '.join(str(error).split())}"
+            raise InputError(None, None, problem) from None
     if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
         nlp.add_pipe("sentencizer")
     nlp.add_pipe("lowercase_lookup_lemmatizer")

@@ -22,6 +22,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from ..codebook import Codebook
+from ..coders import RULE_CODER
 from .negation import WindowedNegex
 from .nlp import known_words
 from .segments import Piece, Segment
@@ -117,7 +118,7 @@ class TypoCorrector:
 class AutoCoder:
     """Codes the turns of a transcript against a codebook."""
 
-    coder = "auto"
+    coder = RULE_CODER
 
     def __init__(self, codebook: Codebook, nlp: Language):
         self.codebook = codebook

@@ -6,10 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-
 from ..errors import InputError
+from ..yamlfile import load_yaml
 from .transcript import ROLES, Transcript, Turn, content_hash, file_hash, normalise
 
 SUFFIXES = (".md", ".txt", ".markdown")
@@ -39,13 +37,9 @@ def _front_matter(text: str, path: Path) -> tuple[dict, dict[str, int], int]:
         closing = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
         raise InputError(path, 1, "front matter is not closed by a '---' line") from None
-    yaml = YAML(typ="safe", pure=True)
-    try:
-        meta = yaml.load("\n".join(lines[1:closing])) or {}
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark else 1
-        raise InputError(path, line, f"YAML syntax error in front matter: {error.problem}") from None
+    # "base": every scalar is the text as written (group 007 stays "007", not 7; a date stays
+    # as typed); the front matter starts on the file's line 2.
+    meta = load_yaml("\n".join(lines[1:closing]), path, "base", 2, " in front matter") or {}
     if not isinstance(meta, dict):
         raise InputError(path, 2, "front matter must be a mapping of keys to values")
     key_lines: dict[str, int] = {}
@@ -57,8 +51,11 @@ def _front_matter(text: str, path: Path) -> tuple[dict, dict[str, int], int]:
 
 
 def _transcript_from_meta(meta: dict, lines: dict[str, int], text: str, path: Path) -> Transcript:
+    for key in ("group", "language"):
+        if isinstance(meta.get(key), (list, dict)):
+            raise InputError(path, lines.get(key, 1), f"'{key}' must be a single value, not a list or mapping")
     group = meta.get("group")
-    if group is None or str(group).strip() == "":
+    if group is None or group.strip() == "":
         raise InputError(path, 1, "front matter has no 'group' (the id of the group interviewed)")
     speakers = meta.get("speakers")
     if not isinstance(speakers, dict) or not speakers:
@@ -71,7 +68,7 @@ def _transcript_from_meta(meta: dict, lines: dict[str, int], text: str, path: Pa
     attributes = {str(k): _scalar(v) for k, v in meta.items() if k not in RESERVED_KEYS}
     return Transcript(
         path=path.as_posix(),
-        group=str(group).strip(),
+        group=group.strip(),
         text=text,
         content_hash=content_hash(text),
         title=_scalar(meta.get("title", "")),

@@ -1,6 +1,12 @@
 """Inter-coder reliability over nominal data: percent agreement, Cohen's kappa,
 Krippendorff's alpha and Fleiss' kappa, per code and pooled.
 
+Percent agreement with three or more coders is the average pairwise percent
+agreement: per pair of coders, the share of the units both rated on which
+they agree, averaged over the pairs. It so covers every unit rated by at least
+two coders, the units the table counts. Fleiss' kappa, whose formula needs
+the same number of raters per unit, uses the units every coder rated.
+
 A statistic that is undefined for the data (no units coded twice, or no
 variation to agree on) is None rather than 0 or NaN, because a table showing
 "n/a" is more honest than a made-up number.
@@ -148,12 +154,16 @@ def fleiss_kappa(ratings: Sequence[Sequence]) -> float | None:
 
 
 def mean_pairwise_agreement(ratings: Sequence[Sequence]) -> float | None:
-    """Over the units every coder rated, the share of coder pairs that agree."""
-    units = _complete_units(ratings)
-    if not units or len(units[0]) < 2:
-        return None
-    pairs = [x == y for unit in units for x, y in combinations(unit, 2)]
-    return sum(pairs) / len(pairs)
+    """Average pairwise percent agreement: the mean, over the pairs of coders who rated
+    at least one unit in common, of their percent agreement on those units.
+
+    So every unit rated by at least two coders counts (the units an `Agreement`
+    reports), not only the units every coder rated; with complete ratings this is
+    the share of agreeing coder pairs over all units.
+    """
+    shares = [percent_agreement(a, b) for a, b in combinations(_rectangular(ratings), 2)]
+    shares = [share for share in shares if share is not None]
+    return sum(shares) / len(shares) if shares else None
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ class Agreement:
     """One row of an agreement report."""
 
     units: int  # units rated by at least two coders
-    percent: float | None
+    percent: float | None  # with three or more coders, the mean over pairs of coders
     cohen: float | None  # only with exactly two coders
     alpha: float | None
     fleiss: float | None  # only with more than two coders

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -21,14 +22,16 @@ from .agreement import cohen_kappa
 from ..review.decisions import find_transcript, parse_range
 from ..errors import InputError
 from ..store import Store
-from .tables import counted
+from .tables import counted_codings
 
 GOLD_COLUMNS = ["group", "code", "present"]
 SEGMENT_GOLD_COLUMNS = ["transcript", "lines", "code"]
 LEVELS = ("group", "segment")
 
 
-def _gold_rows(path: Path, columns: list[str]) -> csv.DictReader:
+def _gold_rows(path: Path, columns: list[str]) -> Iterator[tuple[int, dict]]:
+    """(line, row) for each row of a gold CSV after its header; a row the csv module
+    cannot read is an InputError at its line."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -36,17 +39,22 @@ def _gold_rows(path: Path, columns: list[str]) -> csv.DictReader:
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(path, None, f"cannot read gold file: {error}") from None
     reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != columns:
-        raise InputError(path, 1, f"header must be {','.join(columns)}")
-    return reader
+    try:
+        if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != columns:
+            raise InputError(path, 1, f"header must be {','.join(columns)}")
+        line = reader.line_num + 1
+        for row in reader:
+            yield line, row
+            line = reader.line_num + 1
+    except csv.Error as error:  # the DictReader's own line_num lags a row behind
+        raise InputError(path, reader.reader.line_num, f"not a valid CSV row: {error}") from None
 
 
 def read_gold(path: str | Path, known_codes: set[str], known_groups: set[str]) -> pd.DataFrame:
     """Read and check a group-level gold CSV; every bad row is an error with its line."""
     path = Path(path)
-    reader = _gold_rows(path, GOLD_COLUMNS)
     rows, seen = [], {}
-    for line, row in enumerate(reader, start=2):
+    for line, row in _gold_rows(path, GOLD_COLUMNS):
         group, code, present = (str(row.get(c) or "").strip() for c in GOLD_COLUMNS)
         if code not in known_codes:
             raise InputError(path, line, f"unknown code {code!r}")
@@ -64,17 +72,18 @@ def read_gold(path: str | Path, known_codes: set[str], known_groups: set[str]) -
 
 
 def scores(frame: pd.DataFrame) -> dict:
+    """Confusion counts, precision, recall, F1 and kappa of `predicted` against `gold`."""
     gold, predicted = frame["gold"].astype(bool), frame["predicted"].astype(bool)
     tp = int((gold & predicted).sum())
     fp = int((~gold & predicted).sum())
     fn = int((gold & ~predicted).sum())
     tn = int((~gold & ~predicted).sum())
-    # Undefined ratios (nothing predicted, nothing to find) stay empty, not 0.
+    # Undefined ratios (nothing predicted, nothing to find) stay empty, not 0. F1 is
+    # 2TP / (2TP + FP + FN), defined whenever anything was predicted or there was
+    # anything to find: predicting nothing where there were codes to find is 0, not empty.
     precision = tp / (tp + fp) if tp + fp else None
     recall = tp / (tp + fn) if tp + fn else None
-    f1 = None
-    if precision is not None and recall is not None:
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else None
     return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": _round(precision),
             "recall": _round(recall), "f1": _round(f1),
             "kappa": _round(cohen_kappa(list(frame["gold"]), list(frame["predicted"])))}
@@ -89,7 +98,7 @@ def read_segment_gold(path: str | Path, store: Store) -> pd.DataFrame:
     path = Path(path)
     known_codes = set(store.codes()["code"])
     rows, paths = [], {}
-    for line, row in enumerate(_gold_rows(path, SEGMENT_GOLD_COLUMNS), start=2):
+    for line, row in _gold_rows(path, SEGMENT_GOLD_COLUMNS):
         name, lines, code = (str(row.get(c) or "").strip() for c in SEGMENT_GOLD_COLUMNS)
         if code not in known_codes:
             raise InputError(path, line, f"unknown code {code!r}")
@@ -124,7 +133,7 @@ def _coded_lines(codings: pd.DataFrame) -> pd.DataFrame:
 def _segment_pairs(store: Store, gold_path: str | Path) -> pd.DataFrame:
     gold = read_segment_gold(gold_path, store).assign(gold=1)
     units = _turn_lines(store, set(gold["transcript"])).merge(store.codes()[["code"]], how="cross")
-    predicted = _coded_lines(counted(store.codings())).assign(predicted=1)
+    predicted = _coded_lines(counted_codings(store)).assign(predicted=1)
     pairs = units.merge(gold, on=["transcript", "line", "code"], how="left")
     pairs = pairs.merge(predicted, on=["transcript", "line", "code"], how="left")
     return pairs.fillna({"gold": 0, "predicted": 0}).astype({"gold": int, "predicted": int})
@@ -132,7 +141,7 @@ def _segment_pairs(store: Store, gold_path: str | Path) -> pd.DataFrame:
 
 def _group_pairs(store: Store, gold_path: str | Path) -> pd.DataFrame:
     gold = read_gold(gold_path, set(store.codes()["code"]), set(store.groups()["group"]))
-    raised = counted(store.codings())[["group", "code"]].drop_duplicates().assign(predicted=1)
+    raised = counted_codings(store)[["group", "code"]].drop_duplicates().assign(predicted=1)
     pairs = gold.merge(raised, on=["group", "code"], how="left").fillna({"predicted": 0})
     return pairs.astype({"predicted": int})
 

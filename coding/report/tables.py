@@ -9,44 +9,39 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..coders import machine_mask
 from ..errors import InputError
+from ..review.standing import DEFAULT_RULE, DISPUTED, RULE_TEXT, UNIT, counted, current, latest_per_coder
 from ..store import Store
 
 SHARED = "generally shared"
 CONTEXT = "context-specific"
 NOT_IDENTIFIED = "not identified"
 CLASS_ORDER = {SHARED: 0, CONTEXT: 1, NOT_IDENTIFIED: 2}
-UNIT = ["transcript", "segment_start", "segment_end", "code"]
 
 
-def current(codings: pd.DataFrame) -> pd.DataFrame:
-    """Where each (segment, code) stands now: the latest person's decision on it,
-    else the auto coder's suggestion. Removed and orphaned codings never stand."""
-    live = codings[(codings["status"] != "removed") & ~codings["orphaned"]]
-    ordered = live.assign(_human=live["coder"] != "auto").sort_values(["_human", "coding_id"])
-    return ordered.drop_duplicates(UNIT, keep="last").drop(columns="_human").sort_index()
+def counted_codings(store: Store, reviewed_only: bool = False, rule: str = DEFAULT_RULE) -> pd.DataFrame:
+    """The codings a table counts: the one rule (`standing.counted`) over the codebook's codes."""
+    return counted(store.codings(), store.codes()["code"], reviewed_only, rule)
 
 
-def counted(codings: pd.DataFrame, reviewed_only: bool = False) -> pd.DataFrame:
-    """The codings that count toward a group: participants' words, accepted by a
-    person or (unless `reviewed_only`) suggested and not yet reviewed.
-
-    Interviewer turns are coded and kept for the audit, but a question that
-    names a need is not the group raising it.
-    """
-    standing = current(codings)
-    statuses = ("accepted",) if reviewed_only else ("suggested", "accepted")
-    return standing[(standing["role"] == "participant") & standing["status"].isin(statuses)]
-
-
-def counted_footer(codings: pd.DataFrame, reviewed_only: bool = False) -> str:
-    """What a table counted: how many accepted codings and unreviewed suggestions."""
-    used = counted(codings, reviewed_only)["status"].value_counts()
-    rejected = (current(codings)["status"] == "rejected").sum()
+def counted_footer(store: Store, reviewed_only: bool = False, rule: str = DEFAULT_RULE) -> str:
+    """What a table counted, under which rule: accepted codings and unreviewed suggestions
+    of the codes it shows, and what it did not count."""
+    codes = store.codes()["code"]
+    codings = store.codings()
+    used = counted(codings, codes, reviewed_only, rule)["status"].value_counts()
+    standing = current(codings, rule)
+    standing = standing[standing["code"].isin(codes) & (standing["role"] == "participant")]
     parts = [f"{used.get('accepted', 0)} accepted codings"]
     if not reviewed_only:
         parts.append(f"{used.get('suggested', 0)} unreviewed suggestions")
-    return f"counted {' + '.join(parts)}; {rejected} rejected (never counted)"
+    left_out = [f"{(standing['status'] == 'rejected').sum()} rejected"]
+    disputed = (standing["status"] == DISPUTED).sum()
+    if disputed:
+        left_out.append(f"{disputed} disputed")
+    return (f"counted {' + '.join(parts)}; {', '.join(left_out)} (never counted); "
+            f"rule: {rule} ({RULE_TEXT[rule]})")
 
 
 def classify(groups: int, min_groups: int) -> str:
@@ -55,22 +50,23 @@ def classify(groups: int, min_groups: int) -> str:
     return SHARED if groups >= min_groups else CONTEXT
 
 
-def needs_table(store: Store, min_groups: int | None = None, reviewed_only: bool = False) -> pd.DataFrame:
+def needs_table(store: Store, min_groups: int | None = None, reviewed_only: bool = False,
+                rule: str = DEFAULT_RULE) -> pd.DataFrame:
     """One row per code: in how many groups it was raised, and its class."""
     threshold = min_groups if min_groups is not None else store.shared_min_groups()
     codes = store.codes()
-    raised = counted(store.codings(), reviewed_only).groupby("code")["group"].agg(lambda g: sorted(set(g)))
+    raised = counted_codings(store, reviewed_only, rule).groupby("code")["group"].agg(lambda g: sorted(set(g)))
     table = codes.assign(group_ids=codes["code"].map(raised).apply(lambda g: g if isinstance(g, list) else []))
-    table["groups"] = table["group_ids"].str.len()
-    table["class"] = table["groups"].apply(classify, min_groups=threshold)
+    table["groups"] = table["group_ids"].apply(len).astype(int)
+    table["class"] = table["groups"].apply(classify, min_groups=threshold).astype(object)
     table = table.assign(_order=table["class"].map(CLASS_ORDER), _position=range(len(table)))
     table = table.sort_values(["_order", "groups", "_position"], ascending=[True, False, True])
     return table[["code", "label", "description", "groups", "class", "group_ids"]].reset_index(drop=True)
 
 
-def matrix(store: Store, reviewed_only: bool = False) -> pd.DataFrame:
+def matrix(store: Store, reviewed_only: bool = False, rule: str = DEFAULT_RULE) -> pd.DataFrame:
     """Group x code: how many counted codings each group has for each code."""
-    rows = counted(store.codings(), reviewed_only)
+    rows = counted_codings(store, reviewed_only, rule)
     groups = store.groups()
     codes = list(store.codes()["code"])
     counts = pd.crosstab(rows["group"], rows["code"]) if not rows.empty else pd.DataFrame()
@@ -86,11 +82,12 @@ AUDIT_COLUMNS = ["group", "code", "transcript", "line", "speaker", "role", "quot
 
 
 def audit(store: Store, code: str | None = None, group: str | None = None,
-          include_uncounted: bool = False) -> pd.DataFrame:
+          include_uncounted: bool = False, rule: str = DEFAULT_RULE) -> pd.DataFrame:
     """The quotes behind the counts, for one need, one group, or both."""
     everything, groups = store.codings(), store.groups()
-    codings = current(everything)
-    codings = codings.assign(counted=codings.index.isin(counted(everything).index))
+    codings = current(everything, rule)
+    codings = codings.assign(counted=codings.index.isin(counted(everything, store.codes()["code"],
+                                                                rule=rule).index))
     if code is not None:
         _require(code, store.codes()["code"], "code")
         codings = codings[codings["code"] == code]
@@ -114,18 +111,19 @@ def _require(value: str, known: pd.Series, what: str) -> None:
         raise InputError(None, None, f"unknown {what} {value!r} (known: {listed})")
 
 
-STATUS_COLUMNS = ["unreviewed", "accepted", "rejected", "manual", "orphaned"]
+STATUS_COLUMNS = ["unreviewed", "accepted", "rejected", "manual", "orphaned", "disputed"]
 
 
-def status(store: Store) -> pd.DataFrame:
+def status(store: Store, rule: str = DEFAULT_RULE) -> pd.DataFrame:
     """Per transcript and code: suggestions still unreviewed, accepted, rejected,
-    added by hand (manual), and people's codings orphaned by a changed transcript.
-    Participants' turns only, as only they count."""
+    added by hand (manual), people's codings orphaned by a changed or missing
+    transcript, and units the coders disagree on (disputed). Participants' turns only,
+    as only they count."""
     codings = store.codings()
     codings = codings[codings["role"] == "participant"]
-    standing = current(codings)
+    standing = current(codings, rule)
     kind = standing["status"].map({"suggested": "unreviewed", "accepted": "accepted",
-                                   "rejected": "rejected"})
+                                   "rejected": "rejected", DISPUTED: "disputed"})
     kind = kind.where(~((standing["status"] == "accepted") & (standing["method"] == "manual")), "manual")
     orphans = codings[codings["orphaned"] & (codings["status"] != "removed")]
     rows = pd.concat([standing[["transcript", "code"]].assign(kind=kind),
@@ -148,9 +146,44 @@ def status_by(table: pd.DataFrame, by: str, order: list[str] | None = None) -> p
     return pd.concat([summed, total], ignore_index=True)
 
 
+def _people(codings: pd.DataFrame) -> pd.DataFrame:
+    return codings[~machine_mask(codings["coder"]) & (codings["status"] != "removed")]
+
+
 def orphaned(store: Store) -> pd.DataFrame:
-    """People's codings whose quote is no longer in their transcript: kept, listed, not counted."""
+    """People's codings whose quote is no longer where it was, and why: kept, listed, not counted."""
     codings = store.codings()
     rows = codings[codings["orphaned"] & (codings["status"] != "removed")]
     return rows[["coding_id", "group", "transcript", "line", "code", "coder", "status", "quote",
-                 "note"]].reset_index(drop=True)
+                 "orphan_reason", "note"]].rename(columns={"orphan_reason": "why"}).reset_index(drop=True)
+
+
+def outside_codebook(store: Store) -> pd.DataFrame:
+    """People's codings on codes the codebook no longer has: kept, listed, not counted."""
+    codings = _people(store.codings())
+    rows = codings[~codings["code"].isin(store.codes()["code"])]
+    return rows[["coding_id", "group", "transcript", "line", "code", "coder", "status", "quote"]].reset_index(drop=True)
+
+
+def in_interviewer_turns(store: Store) -> pd.DataFrame:
+    """People's accepted codings that now sit in an interviewer's turn (after a speaker was
+    relabelled or a role changed): kept, listed, not counted."""
+    codings = _people(store.codings())
+    rows = codings[(codings["role"] != "participant") & (codings["status"] == "accepted") & ~codings["orphaned"]]
+    return rows[["coding_id", "group", "transcript", "line", "speaker", "role", "code", "coder",
+                 "quote"]].reset_index(drop=True)
+
+
+def disputed(store: Store, rule: str = DEFAULT_RULE) -> pd.DataFrame:
+    """Units the coders disagree on, with each coder's latest decision: for an adjudicator
+    (`coding adjudicate CODING_ID accept|reject`)."""
+    codings = store.codings()
+    standing = current(codings, rule)
+    units = standing[standing["status"] == DISPUTED]
+    if units.empty:
+        return pd.DataFrame(columns=["coding_id", "group", "transcript", "line", "code", "quote", "decisions"])
+    people = latest_per_coder(codings)
+    said = people.assign(said=people["coder"] + ": " + people["status"]).groupby(UNIT)["said"].agg("; ".join)
+    table = units.merge(said.reset_index(), on=UNIT, how="left")
+    return table[["coding_id", "group", "transcript", "line", "code", "quote", "said"]].rename(
+        columns={"said": "decisions"}).reset_index(drop=True)

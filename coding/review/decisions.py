@@ -1,52 +1,34 @@
 """People's decisions: accept, reject, recode, add and remove codings.
 
 A decision is a coding row of its own, written by a named coder, next to the
-auto coder's suggestion it is about; nothing is overwritten or deleted, so
-re-tagging (which replaces only the auto coder's rows) keeps every decision,
-and the log can replay how each count came to be. The latest live decision
-on a (segment, code) is where it stands (`coding.tables.current`).
+machine suggestion it is about; nothing is overwritten or deleted, so
+re-tagging (which replaces only machines' rows) keeps every decision, and the
+log can replay how each count came to be. A person changes only their own
+rows: withdrawing someone else's coding is a rejection of one's own. Where a
+unit stands is `coding.review.standing.current`.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
+from pathlib import Path
 
 import pandas as pd
 
+from ..codebook import rename_in_file
+from ..coders import machine_mask
 from ..errors import InputError
 from ..store import CODING_COLUMNS, Store
-from ..report.tables import UNIT
+from .standing import UNIT, latest_per_coder, live, status_of
 
-AUTO = "auto"
-CODER_VARIABLE = "CODING_CODER"
 DECISIONS = {"accept": "accept", "a": "accept", "accepted": "accept", "yes": "accept", "y": "accept",
              "reject": "reject", "r": "reject", "rejected": "reject", "no": "reject", "n": "reject",
              "recode": "recode", "c": "recode", "recoded": "recode"}
-CODER_NAME = re.compile(r"^[\w.@ -]{1,64}$")
 
 
-def coder_name(name: str | None) -> str:
-    """The coder making decisions: the given name, else $CODING_CODER; 'auto' is reserved."""
-    name = (name or os.environ.get(CODER_VARIABLE, "")).strip()
-    if not name:
-        raise InputError(None, None, f"who is coding? give --coder NAME or set {CODER_VARIABLE}")
-    if name.lower() == AUTO:
-        raise InputError(None, None, "the coder name 'auto' is reserved for the auto coder")
-    if not CODER_NAME.match(name):
-        raise InputError(None, None, f"coder name {name!r}: use letters, digits, spaces, . @ - _ (64 at most)")
-    return name
-
-
-def standing(db: sqlite3.Connection, row) -> str:
-    """Where a coding's (segment, code) stands now: 'accepted', 'rejected', 'suggested' or ''."""
-    found = db.execute(
-        "SELECT status FROM codings WHERE transcript = ? AND segment_start = ? AND segment_end = ? "
-        "AND code = ? AND status != 'removed' AND orphaned = 0 "
-        "ORDER BY coder != 'auto' DESC, id DESC LIMIT 1",
-        (row["transcript"], row["segment_start"], row["segment_end"], row["code"])).fetchone()
-    return found[0] if found else ""
+def _standing_before(store: Store, values) -> str:
+    return status_of(store.unit_codings(values["transcript"], values["segment_start"],
+                                        values["segment_end"], values["code"]))
 
 
 def _require_coding(store: Store, coding_id: int):
@@ -62,58 +44,64 @@ def _require_code(store: Store, code: str) -> None:
         raise InputError(None, None, f"unknown code {code!r} (known: {', '.join(sorted(known))})")
 
 
-def _copy(store: Store, db, row, coder: str, action: str, status: str, note: str, **changes) -> int:
+def _copy(store: Store, row, coder: str, action: str, status: str, note: str, adjudicate: bool = False,
+          **changes) -> int:
     """A person's coding on the same segment as `row`, with its evidence."""
     values = {column: row[column] for column in CODING_COLUMNS}
-    values.update(coder=coder, status=status, note=note, decides=row["id"], **changes)
-    before = standing(db, {**dict(row), **changes})
-    coding_id = store.insert_coding(db, values)
-    store.log(db, coder, action, coding_id, row["transcript"], values["code"], before=before,
-              after=status, detail=note)
+    values.update(coder=coder, status=status, note=note, decides=row["id"], adjudicated=int(adjudicate),
+                  **changes)
+    before = _standing_before(store, values)
+    coding_id = store.insert_coding(values)
+    store.log(coder, "adjudicate" if adjudicate else action, coding_id, row["transcript"], values["code"],
+              before=before, after=status, detail=note)
     return coding_id
 
 
-def apply_decision(store: Store, db, coding_id: int, decision: str, coder: str,
-                   new_code: str | None = None, note: str = "") -> list[int]:
-    """Within an open transaction: record one decision; returns the new coding ids."""
+def apply_decision(store: Store, coding_id: int, decision: str, coder: str, new_code: str | None = None,
+                   note: str = "", adjudicate: bool = False) -> list[int]:
+    """Within `store.atomic()`: record one decision; returns the new coding ids.
+    With `adjudicate` the decision settles the unit under the 'adjudicated' rule."""
     row = _require_coding(store, coding_id)
+    if row["orphaned"]:
+        raise InputError(None, None, f"coding {coding_id} is orphaned ({row['orphan_reason']}); "
+                         "code the passage again with 'coding add'")
     decision = DECISIONS.get(decision.strip().lower(), decision)
-    if decision == "accept":
-        return [_copy(store, db, row, coder, "accept", "accepted", note)]
-    if decision == "reject":
-        return [_copy(store, db, row, coder, "reject", "rejected", note)]
+    if decision in ("accept", "reject"):
+        status = "accepted" if decision == "accept" else "rejected"
+        return [_copy(store, row, coder, decision, status, note, adjudicate)]
     if decision == "recode":
         if not new_code:
             raise InputError(None, None, "recode needs the new code")
         _require_code(store, new_code)
         if new_code == row["code"]:
             raise InputError(None, None, f"coding {coding_id} already has code {new_code!r}")
-        rejected = _copy(store, db, row, coder, "recode", "rejected", note or f"recoded as {new_code}")
-        recoded = _copy(store, db, row, coder, "recode", "accepted", note, code=new_code, method="recode",
-                        rule=f"recoded from {row['code']}")
+        rejected = _copy(store, row, coder, "recode", "rejected", note or f"recoded as {new_code}", adjudicate)
+        recoded = _copy(store, row, coder, "recode", "accepted", note, adjudicate, code=new_code,
+                        method="recode", rule=f"recoded from {row['code']}")
         return [rejected, recoded]
     raise InputError(None, None, f"unknown decision {decision!r}: use accept, reject or recode")
 
 
 def decide(store: Store, coding_id: int, decision: str, coder: str, new_code: str | None = None,
-           note: str = "") -> list[int]:
+           note: str = "", adjudicate: bool = False) -> list[int]:
     """Accept, reject or recode one coding, in its own transaction."""
-    with store.transaction() as db:
-        return apply_decision(store, db, coding_id, decision, coder, new_code, note)
+    with store.atomic():
+        return apply_decision(store, coding_id, decision, coder, new_code, note, adjudicate)
 
 
 def remove(store: Store, coding_id: int, coder: str, note: str = "") -> int:
-    """Withdraw a coding. A person's coding is marked 'removed' (never deleted);
-    an auto suggestion, which re-tagging would bring back, is rejected instead."""
-    row = _require_coding(store, coding_id)
-    with store.transaction() as db:
-        if row["coder"] == AUTO:
-            return _copy(store, db, row, coder, "remove", "rejected", note or "removed")
+    """Withdraw a coding. One's own coding is marked 'removed' (never deleted); a
+    machine's suggestion or another person's coding is not one's to change, so the
+    withdrawal is one's own rejection of it. Returns the id of the row that records it."""
+    with store.atomic():
+        row = _require_coding(store, coding_id)
+        if row["coder"] != coder:
+            return _copy(store, row, coder, "remove", "rejected", note or f"withdrew {row['coder']}'s coding")
         if row["status"] == "removed":
             raise InputError(None, None, f"coding {coding_id} is already removed")
-        store.set_status(db, coding_id, "removed")
-        store.log(db, coder, "remove", coding_id, row["transcript"], row["code"],
-                  before=row["status"], after="removed", detail=note)
+        store.set_status(coding_id, "removed")
+        store.log(coder, "remove", coding_id, row["transcript"], row["code"], before=row["status"],
+                  after="removed", detail=note)
         return coding_id
 
 
@@ -163,6 +151,11 @@ def _pieces(turns: pd.DataFrame, start: int, end: int) -> list[tuple[pd.Series, 
 
 def _line_span(turns: pd.DataFrame, first: int, last: int) -> tuple[int, int]:
     """Character offsets of lines first..last, from the stored turns."""
+    if first < 1:
+        raise InputError(None, None, f"lines {first}-{last}: lines are numbered from 1")
+    final = max((turn.line + turn.text.count("\n") for turn in turns.itertuples(index=False)), default=0)
+    if last > final:
+        raise InputError(None, None, f"lines {first}-{last}: the last line with speech is {final}")
     start = end = None
     for turn in turns.itertuples(index=False):
         offset = turn.start
@@ -176,24 +169,39 @@ def _line_span(turns: pd.DataFrame, first: int, last: int) -> tuple[int, int]:
     return start, end
 
 
+def _char_span(turns: pd.DataFrame, chars: str) -> tuple[int, int]:
+    start, end = parse_range(chars, "chars")
+    length = int(turns["end"].max()) if not turns.empty else 0
+    if start == end:
+        raise InputError(None, None, f"chars {chars!r}: an empty range (the end is exclusive)")
+    if end > length:
+        raise InputError(None, None, f"chars {start}-{end}: speech ends at character {length}")
+    return start, end
+
+
 def add(store: Store, transcript: str, code: str, coder: str, lines: str | None = None,
         chars: str | None = None, note: str = "") -> list[int]:
-    """Code a line range (or a character range) by hand; one coding per speaker turn in it."""
+    """Code a line range (or a character range) by hand; one coding per speaker turn in it.
+    A range that takes in an interviewer's turn (whose codings never count) is an error
+    that says so, as is coding the same passage twice or a range outside the speech."""
     if (lines is None) == (chars is None):
         raise InputError(None, None, "give either --lines FIRST-LAST or --chars START-END")
     path = find_transcript(store, transcript)
     _require_code(store, code)
     turns = store.turns(path)
-    if lines is not None:
-        start, end = _line_span(turns, *parse_range(lines, "lines"))
-    else:
-        start, end = parse_range(chars, "chars")
+    start, end = _line_span(turns, *parse_range(lines, "lines")) if lines is not None else _char_span(turns, chars)
+    where = f"lines {lines}" if lines is not None else f"characters {start}-{end}"
     pieces = _pieces(turns, start, end)
     if not pieces:
-        raise InputError(None, None, f"{path}: characters {start}-{end} hold no speaker turn")
+        raise InputError(None, None, f"{path}: {where} hold no speaker turn")
+    asked = [piece[0] for piece in pieces if piece[0].role != "participant"]
+    if asked:
+        turns_at = ", ".join(f"line {turn.line} ({turn.speaker})" for turn in asked)
+        raise InputError(None, None, f"{path}: {where} include the interviewer's turn at {turns_at}: "
+                         "codings there never count toward a group; give the participants' lines only")
     group = store.transcripts().set_index("path").loc[path, "group"]
     ids = []
-    with store.transaction() as db:
+    with store.atomic():
         for turn, low, high in pieces:
             quote = turn.text[low - turn.start:high - turn.start]
             values = dict(transcript=path, group_id=group, segment_start=low, segment_end=high,
@@ -201,10 +209,14 @@ def add(store: Store, transcript: str, code: str, coder: str, lines: str | None 
                           speaker=turn.speaker, role=turn.role, quote=quote, code=code,
                           matched_text=quote, match_start=low, match_end=high, method="manual",
                           score=None, rule="manual", coder=coder, status="accepted", note=note)
-            before = standing(db, values)
-            coding_id = store.insert_coding(db, values)
-            store.log(db, coder, "add", coding_id, path, code, before=before, after="accepted",
-                      detail=note)
+            unit = store.unit_codings(path, low, high, code)
+            mine = latest_per_coder(unit)
+            if (mine["coder"].eq(coder) & mine["status"].eq("accepted")).any():
+                raise InputError(None, None, f"{path}:{values['line']}: {coder} has already coded this "
+                                 f"passage as {code}")
+            before = status_of(unit)
+            coding_id = store.insert_coding(values)
+            store.log(coder, "add", coding_id, path, code, before=before, after="accepted", detail=note)
             ids.append(coding_id)
     return ids
 
@@ -222,21 +234,44 @@ def with_context(store: Store, codings: pd.DataFrame) -> pd.DataFrame:
     return result.assign(context=result["context"].fillna(""))
 
 
+def undecided_suggestions(store: Store, coder: str) -> pd.DataFrame:
+    """Machine suggestions `coder` has not decided on, as the machine made them: no other
+    person's decision shows through (blind double coding)."""
+    rows = live(store.codings())
+    machines = rows[machine_mask(rows["coder"])].sort_values("coding_id").drop_duplicates(UNIT, keep="last")
+    decided = rows.loc[rows["coder"] == coder, UNIT].drop_duplicates()
+    pending = machines.merge(decided, on=UNIT, how="left", indicator=True)
+    return pending[pending["_merge"] == "left_only"].drop(columns="_merge")
+
+
 def review_queue(store: Store, coder: str, code: str | None = None, group: str | None = None,
                  transcript: str | None = None) -> pd.DataFrame:
-    """Auto suggestions this coder has not decided on yet, in transcript order.
-    Only participants' turns: interviewer codings never count, so need no review."""
-    codings = store.codings()
-    live = codings[(codings["status"] != "removed") & ~codings["orphaned"]]
-    decided = live.loc[live["coder"] == coder, UNIT].drop_duplicates()
-    suggestions = live[(live["coder"] == AUTO) & (live["role"] == "participant")]
+    """Machine suggestions this coder has not decided on yet, in transcript order, blind to
+    other coders. Only participants' turns: interviewer codings never count."""
+    suggestions = undecided_suggestions(store, coder)
+    suggestions = suggestions[suggestions["role"] == "participant"]
     if code:
         suggestions = suggestions[suggestions["code"] == code]
     if group:
         suggestions = suggestions[suggestions["group"] == group]
     if transcript:
         suggestions = suggestions[suggestions["transcript"] == find_transcript(store, transcript)]
-    pending = suggestions.merge(decided, on=UNIT, how="left", indicator=True)
-    pending = pending[pending["_merge"] == "left_only"].drop(columns="_merge")
-    pending = pending.sort_values(["transcript", "segment_start", "code"]).reset_index(drop=True)
+    pending = suggestions.sort_values(["transcript", "segment_start", "code"]).reset_index(drop=True)
     return with_context(store, pending)
+
+
+# -- the codebook's ids ------------------------------------------------------------
+
+
+def rename_code(store: Store, codebook: str | Path, old: str, new: str, coder: str) -> int:
+    """Rename a code in the codebook file and move every coding and decision on it, in one
+    transaction (the file is written last, so a failure leaves both as they were).
+    Returns how many codings moved."""
+    if old == new:
+        raise InputError(None, None, "the old and the new code id are the same")
+    with store.atomic():
+        moved = store.rename_code(old, new, coder)
+        in_file = rename_in_file(codebook, old, new)
+        if not moved and not in_file:
+            raise InputError(codebook, None, f"no code {old!r} in the codebook or the store")
+    return moved

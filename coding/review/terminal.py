@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import decisions
+from ..escape import terminal_safe
 from ..store import Store
 
 try:  # POSIX terminals; elsewhere keys come a line at a time
@@ -156,14 +157,14 @@ class Reviewer:
     def _pick_code(self, old: str) -> str | None:
         choices = [c for c in self.codes if c != old]
         for number, code in enumerate(choices, start=1):
-            self.console.print(f"  {number}. {code} ({self.labels[code]})")
+            self.console.print(terminal_safe(f"  {number}. {code} ({self.labels[code]})"), markup=False)
         answer = self.prompt("new code (number or id, empty to cancel)").strip()
         if answer.isdigit() and 1 <= int(answer) <= len(choices):
             return choices[int(answer) - 1]
         if answer in choices:
             return answer
         if answer:
-            self.console.print(f"no code {answer!r}; nothing changed")
+            self.console.print(f"no code {answer!r}; nothing changed", markup=False)
         return None
 
     def _undo(self, index: int) -> int:
@@ -178,19 +179,25 @@ class Reviewer:
         return back
 
     def _remember(self, item) -> None:
-        with self.store.transaction() as db:
-            self.store.set_review_position(db, self.coder, self.scope, _position(item))
+        """Where to resume, and that this coder has now read this transcript for this code
+        (what agreement counts as covered)."""
+        with self.store.atomic():
+            self.store.set_review_position(self.coder, self.scope, _position(item))
+            self.store.cover(self.coder, item["transcript"], item["code"], "review")
 
     def _show(self, index: int, item, note: str) -> None:
+        """One suggestion. Stored text goes out as Text, never markup, with control
+        characters shown escaped (`\\x1b` for ESC): it cannot style or drive the terminal."""
         console = self.console
-        console.rule(f"{index + 1}/{len(self.queue)}  {item['transcript']}:{item['line']}  "
-                     f"group {item['group']}")
-        console.print(f"{item['speaker']} ({item['role']})   code [bold]{item['code']}[/bold] "
-                      f"({self.labels.get(item['code'], '')})   {item['method']} {item['score']:g}   "
-                      f"{item['rule']}")
+        console.rule(Text(terminal_safe(f"{index + 1}/{len(self.queue)}  {item['transcript']}:{item['line']}  "
+                                        f"group {item['group']}")))
+        console.print(Text.assemble(
+            terminal_safe(f"{item['speaker']} ({item['role']})   code "), (terminal_safe(item["code"]), "bold"),
+            terminal_safe(f" ({self.labels.get(item['code'], '')})   {item['method']} {item['score']:g}   "
+                          f"{item['rule']}")))
         console.print(_highlighted(item, marked=not console.is_terminal))
         if note:
-            console.print(f"note: {note}")
+            console.print(Text(terminal_safe(f"note: {note}")))
         console.print(KEYS, markup=False)
 
     def _summary(self) -> None:
@@ -201,16 +208,20 @@ class Reviewer:
 
 def _highlighted(item, marked: bool = False) -> Text:
     """The turn, its coded sentence in bold, the words that matched in reverse video;
-    `marked` also puts the match between >> and << for output without styles."""
+    `marked` also puts the match between >> and << for output without styles.
+    Control characters show escaped (`\\x1b` for ESC), the offsets moved to match."""
     context, offset = item["context"], item["turn_start"]
     if not context or pd.isna(offset):
-        return Text(item["quote"], style="bold")
+        return Text(terminal_safe(item["quote"]), style="bold")
     offset = int(offset)
     if pd.isna(item["match_start"]):
         match = (item["segment_start"] - offset, item["segment_start"] - offset)
     else:
         match = (int(item["match_start"]) - offset, int(item["match_end"]) - offset)
     sentence = (item["segment_start"] - offset, item["segment_end"] - offset)
+    escaped = lambda i: len(terminal_safe(context[:i])) if i > 0 else i  # noqa: E731
+    match, sentence = tuple(map(escaped, match)), tuple(map(escaped, sentence))
+    context = terminal_safe(context)
     if marked:
         context = f"{context[:match[0]]}>>{context[match[0]:match[1]]}<<{context[match[1]:]}"
         shift = lambda i: i + 2 * (i > match[0]) + 2 * (i >= match[1])  # noqa: E731
