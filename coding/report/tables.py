@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..coders import machine_mask
 from ..errors import InputError
-from ..review.standing import DEFAULT_RULE, DISPUTED, RULE_TEXT, UNIT, counted, current, latest_per_coder
+from ..review.standing import DEFAULT_RULE, DISPUTED, RULE_TEXT, UNIT, counted, counting, current, latest_per_coder
 from ..store import Store
 
 SHARED = "generally shared"
@@ -30,8 +30,8 @@ def counted_footer(store: Store, reviewed_only: bool = False, rule: str = DEFAUL
     of the codes it shows, and what it did not count."""
     codes = store.codes()["code"]
     codings = store.codings()
-    used = counted(codings, codes, reviewed_only, rule)["status"].value_counts()
     standing = current(codings, rule)
+    used = counting(standing, codes, reviewed_only)["status"].value_counts()
     standing = standing[standing["code"].isin(codes) & (standing["role"] == "participant")]
     parts = [f"{used.get('accepted', 0)} accepted codings"]
     if not reviewed_only:

@@ -91,7 +91,11 @@ def counted(codings: pd.DataFrame, codes=None, reviewed_only: bool = False,
     Interviewer turns are coded and kept for the audit, but a question that
     names a need is not the group raising it.
     """
-    standing = current(codings, rule)
+    return counting(current(codings, rule), codes, reviewed_only)
+
+
+def counting(standing: pd.DataFrame, codes=None, reviewed_only: bool = False) -> pd.DataFrame:
+    """`counted`, for units whose standing is already known."""
     statuses = ("accepted",) if reviewed_only else ("suggested", "accepted")
     keep = (standing["role"] == "participant") & standing["status"].isin(statuses)
     if codes is not None:
