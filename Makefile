@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup clean bench
+.PHONY: demo test setup browser clean bench
 
 $(BIN)/coding: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ setup: $(BIN)/coding
 demo: setup
 	$(BIN)/coding run
 
-test: setup
+# The page tests drive Debian's chromium with Playwright (no browser download);
+# without root or apt they skip, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "note: chromium not installed; browser tests will skip"; }
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 clean:

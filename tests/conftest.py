@@ -74,3 +74,43 @@ def workdir(tmp_path, monkeypatch):
     shutil.copytree(TRANSCRIPTS, tmp_path / "transcripts")
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+ARTEFACTS = ROOT / "tests" / "artefacts"  # screenshots the browser tests keep (git-ignored)
+
+
+def _system_chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (no browser download). Skips, saying why,
+    only where no chromium or no Playwright can be had (`make test` installs both)."""
+    executable = _system_chromium()
+    if executable is None:
+        pytest.skip("no system chromium (make test installs Debian's chromium when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page with no network beyond this machine's loopback."""
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_()
+                  if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "file:", "data:",
+                                                   "about:"))
+                  else route.abort())
+    opened = context.new_page()
+    ARTEFACTS.mkdir(exist_ok=True)
+    try:
+        yield opened
+    finally:
+        context.close()

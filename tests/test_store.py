@@ -148,11 +148,11 @@ def test_a_version_1_store_is_upgraded_keeping_every_coding(tmp_path, monkeypatc
     before = connection.execute("SELECT id, coder, status, code FROM codings ORDER BY id").fetchall()
     connection.close()
     store = Store.open(db)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert (tmp_path / "coding.db.v1.bak").exists()
     rows = store.codings().sort_values("coding_id")
     assert list(rows[["coding_id", "coder", "status", "code"]].itertuples(index=False, name=None)) == before
-    assert list(store.log_entries()["action"]) == ["migrate", "migrate"]  # 1 -> 2 -> 3
+    assert list(store.log_entries()["action"]) == ["migrate"] * 3  # 1 -> 2 -> 3 -> 4
     assert needs_table(store).set_index("code").loc["legal_support", "groups"] == 0  # mira rejected it
     store.close()
     # every transcript is re-tagged once, so that its turns are stored

@@ -207,7 +207,7 @@ class AutoCoder:
         span = doc[match.start:match.end]
         return Coding(
             transcript=transcript.path,
-            group=transcript.group,
+            group=segment.group or transcript.group,
             segment_start=segment.start,
             segment_end=segment.end,
             line=segment.line,

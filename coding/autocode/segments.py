@@ -108,6 +108,7 @@ class Segment:
     start: int
     end: int
     text: str
+    group: str = ""
     sent: Span | None = field(default=None, compare=False, repr=False)
 
 
@@ -141,5 +142,6 @@ def _segment(transcript: Transcript, piece: Piece, number: int, sent: Span, inde
         start=start,
         end=end,
         text=transcript.text[start:end],
+        group=transcript.group_of(turn),
         sent=sent,
     )

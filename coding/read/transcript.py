@@ -21,7 +21,10 @@ ROLES = ("interviewer", "participant")
 
 @dataclass(frozen=True)
 class Turn:
-    """One speaker's uninterrupted talk: `text` is `transcript.text[start:end]`."""
+    """One speaker's uninterrupted talk: `text` is `transcript.text[start:end]`.
+
+    `group` and `attributes` are set where one file holds many groups (a survey
+    sheet: one turn per respondent); empty, the transcript's own apply."""
 
     index: int
     speaker: str
@@ -29,6 +32,8 @@ class Turn:
     line: int
     start: int
     end: int
+    group: str = ""
+    attributes: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -45,6 +50,18 @@ class Transcript:
     turns: list[Turn] = field(default_factory=list)
     line_starts: list[int] = field(default_factory=list)
     file_hash: str = ""
+    # (offset, place): where each piece of the text began in the original file,
+    # for formats whose own positions are not lines ("cue 3 00:00:05.120", "row 57")
+    places: list[tuple[int, str]] = field(default_factory=list)
+
+    def group_of(self, turn: Turn) -> str:
+        return turn.group or self.group
+
+    def place_of(self, offset: int) -> str:
+        """Where an offset lies in the original file ('' for line-based formats)."""
+        starts = [start for start, _ in self.places]
+        index = bisect.bisect_right(starts, offset) - 1
+        return self.places[index][1] if index >= 0 else ""
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a character offset."""

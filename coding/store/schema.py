@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from functools import lru_cache
 
-VERSION = 3
+VERSION = 4
 APPLICATION_ID = 0x636F6467  # "codg": marks a SQLite file as a coding store
 
 _RUNS = """
@@ -137,10 +137,37 @@ CREATE TABLE coverage (
 );
 """
 
-# Version 2 as created fresh; version 3 is version 2 plus the upgrade, so a
+# Version 4: a turn may carry its own group and attributes (a survey sheet holds
+# many respondents of many groups); `places` says where each piece of the text
+# began in the original file (a caption cue and its time, a DOCX paragraph, a
+# sheet row); learned models live in the store and each run says which one tagged.
+_V4 = """
+ALTER TABLE turns ADD COLUMN group_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE turns ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE places (
+    transcript TEXT NOT NULL REFERENCES transcripts(path) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    place TEXT NOT NULL,
+    PRIMARY KEY (transcript, start)
+);
+CREATE TABLE models (
+    id INTEGER PRIMARY KEY,
+    created TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    codebook_hash TEXT NOT NULL,
+    learner TEXT NOT NULL,
+    trained_on TEXT NOT NULL,
+    estimate TEXT NOT NULL,
+    blob BLOB NOT NULL
+);
+ALTER TABLE runs ADD COLUMN model INTEGER REFERENCES models(id);
+"""
+
+# Version 2 as created fresh; later versions are version 2 plus the upgrades, so a
 # new store and an upgraded one have the same columns in the same order.
 _SCHEMA_V2 = _RUNS + _TRANSCRIPTS_V2 + _TURNS + _CODINGS_V2 + _LOG_V2
-SCHEMA = _SCHEMA_V2 + _V3
+_SCHEMA_V3 = _SCHEMA_V2 + _V3
+SCHEMA = _SCHEMA_V3 + _V4
 
 # A version 1 store had a `segments` table that nothing read, no turns, no
 # log, and no 'removed' status: its codings are copied over and every
@@ -166,6 +193,7 @@ UPDATE transcripts SET content_hash = '';
 MIGRATIONS = {
     1: (_FROM_1, "transcripts will be re-tagged to store their turns"),
     2: (_V3, "gone transcripts kept for re-attaching, orphan reasons, adjudication, coverage"),
+    3: (_V4, "turns with their own group (survey sheets), places in the original, learned models"),
 }
 
 def fingerprint(connection: sqlite3.Connection) -> dict:
@@ -193,7 +221,7 @@ def _quoted(name: str) -> str:
 
 
 # The schema each version created; version 1 predates this check.
-_SCHEMAS = {2: _SCHEMA_V2, VERSION: SCHEMA}
+_SCHEMAS = {2: _SCHEMA_V2, 3: _SCHEMA_V3, VERSION: SCHEMA}
 
 
 @lru_cache(maxsize=None)

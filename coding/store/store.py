@@ -274,10 +274,14 @@ class Store:
              json.dumps(transcript.attributes, ensure_ascii=False, sort_keys=True), run_id))
         self.db.execute("DELETE FROM turns WHERE transcript = ?", (transcript.path,))
         self.db.executemany(
-            'INSERT INTO turns (transcript, turn, speaker, role, line, start, "end", text) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO turns (transcript, turn, speaker, role, line, start, "end", text, group_id, '
+            "attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(transcript.path, t.index, t.speaker, t.role, t.line, t.start, t.end,
-              transcript.turn_text(t)) for t in transcript.turns])
+              transcript.turn_text(t), t.group, json.dumps(t.attributes, ensure_ascii=False, sort_keys=True))
+             for t in transcript.turns])
+        self.db.execute("DELETE FROM places WHERE transcript = ?", (transcript.path,))
+        self.db.executemany("INSERT INTO places (transcript, start, place) VALUES (?, ?, ?)",
+                            [(transcript.path, start, place) for start, place in transcript.places])
 
     def _replace_suggestions(self, run_id: int, path: str, codings) -> tuple[int, int, int]:
         """Upsert the rule coder's rows; returns (added, kept, dropped)."""
@@ -330,7 +334,7 @@ class Store:
 
     def _move(self, row, transcript, turn, start: int, end: int) -> None:
         shift = start - row["segment_start"]
-        place = dict(group_id=transcript.group, segment_start=start, segment_end=end,
+        place = dict(group_id=transcript.group_of(turn), segment_start=start, segment_end=end,
                      line=transcript.line_of(start), speaker=turn.speaker, role=turn.role)
         changed = {k: (row[k], v) for k, v in place.items() if row[k] != v}
         if not changed and not row["orphaned"]:
@@ -488,7 +492,9 @@ class Store:
     def groups(self) -> pd.DataFrame:
         """One row per group with its attributes (from the front matter of its transcripts)."""
         rows = self.db.execute(
-            "SELECT group_id, attributes FROM transcripts WHERE gone = 0 ORDER BY group_id, path").fetchall()
+            "SELECT group_id, attributes FROM transcripts WHERE gone = 0 AND group_id != '' UNION ALL "
+            "SELECT DISTINCT u.group_id, '{}' FROM turns u JOIN transcripts t ON t.path = u.transcript "
+            "WHERE t.gone = 0 AND u.group_id != '' ORDER BY 1").fetchall()
         merged: dict[str, dict] = {}
         for row in rows:  # the first transcript (by path) to name an attribute wins
             attributes = merged.setdefault(row["group_id"], {})

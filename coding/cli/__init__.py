@@ -14,24 +14,24 @@ from rich.console import Console
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
-from .polls import polls
-from .report import reliability, tables
-from .coders import CODER_VARIABLE, person_name
-from .review import decisions, sheets
-from .review.standing import DEFAULT_RULE, RULES
-from .polls.charts import poll_chart
-from .codebook import check_codebook
-from .errors import InputError, InputErrors
-from .escape import terminal_safe
-from .report.evaluation import evaluate as evaluate_store
-from .report.output import Format, render
-from .tagging import TagResult, tag as tag_paths
-from .review.terminal import review as review_session
-from .store import Store
-from .report.tables import audit as audit_table
-from .report.tables import matrix as matrix_table
-from .report.tables import needs_table
+from .. import __version__
+from ..polls import polls
+from ..report import reliability, tables
+from ..coders import CODER_VARIABLE, person_name
+from ..review import decisions, sheets
+from ..review.standing import DEFAULT_RULE, RULES
+from ..polls.charts import poll_chart
+from ..codebook import check_codebook
+from ..errors import InputError, InputErrors
+from ..escape import terminal_safe
+from ..report.evaluation import evaluate as evaluate_store
+from ..report.output import Format, render
+from ..tagging import TagResult, tag as tag_paths
+from ..review.terminal import review as review_session
+from ..store import Store
+from ..report.tables import audit as audit_table
+from ..report.tables import matrix as matrix_table
+from ..report.tables import needs_table
 
 app = typer.Typer(help="Deductive coding of group interviews against a codebook of needs.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -41,7 +41,7 @@ poll_app = typer.Typer(help="Poll tables: regenerate and check published poll fi
 app.add_typer(poll_app, name="poll")
 export_app = typer.Typer(help="Export from the store for review elsewhere.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-import_app = typer.Typer(help="Import people's decisions into the store.", no_args_is_help=True)
+import_app = typer.Typer(help="Import people's decisions, codings and projects into the store.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
 err = Console(stderr=True)
@@ -456,3 +456,8 @@ def version_callback(value: bool):
 def main(version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
                                       help="Show the version and exit.")):
     """Deductive coding of group interviews against a codebook of needs."""
+
+
+# Each further area's commands live in a module of their own and register on
+# `app` (or its sub-apps) when imported; heavy libraries load inside commands.
+from . import learning, exchange, reports, contexts, serve  # noqa: E402,F401

@@ -1,0 +1,3 @@
+"""Commands: reports (see the module docstring of the library module they call)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Commands: serve (see the module docstring of the library module they call)."""
+
+from __future__ import annotations
