@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .read.transcript import ROLES
 from .yamlfile import line_of, read_yaml
 
 TOP_KEYS = {"version", "shared_min_groups", "codes", "language"}
-CODE_KEYS = {"id", "label", "description", "terms", "patterns", "exclude", "fuzzy", "examples"}
+CODE_KEYS = {"id", "label", "description", "terms", "patterns", "exclude", "fuzzy", "examples", "roles"}
 
 
 def valid_code_id(text: str) -> bool:
@@ -33,11 +34,24 @@ class Code:
     id: str
     label: str
     description: str = ""
-    terms: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()  # every term, in whatever language (for showing the code)
     patterns: tuple = ()
     exclude: tuple[str, ...] = ()
     fuzzy: int | None = None
     examples: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # the speaker roles the code applies to; empty: all
+    # (language, terms) pairs when `terms` was written as a map; empty: one list for every language
+    terms_by_language: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def applies_to(self, role: str) -> bool:
+        return not self.roles or role in self.roles
+
+    def terms_for(self, lang: str) -> tuple[str, ...]:
+        """The terms to look for in text of language `lang`: the list, when it is one
+        list; else that language's list, or none (only the patterns can match there)."""
+        if not self.terms_by_language:
+            return self.terms
+        return next((terms for language, terms in self.terms_by_language if language == lang), ())
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class _Checker:
     """Collects problems while building codes from the round-trip YAML tree."""
 
     problems: list[Problem] = field(default_factory=list)
+    languages: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, code, language) to check
 
     def add(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(line, message))
@@ -130,6 +145,7 @@ def _build(tree: dict, checker: _Checker, path: Path, digest: str, check_pattern
         codes.append(code)
     if check_patterns:
         _check_patterns(raw_codes, codes, checker)
+        _check_languages(checker)
     return Codebook(
         path=path.as_posix(),
         version=str(tree.get("version", "")),
@@ -151,7 +167,7 @@ def _build_code(raw, line: int | None, checker: _Checker) -> Code | None:
     if not isinstance(code_id, str) or not valid_code_id(code_id):
         checker.add(line_of(raw, "id") or line, f"code id {code_id!r} must be a word of letters, digits, '_', '-' or '.'")
         return None
-    terms = _strings(raw, "terms", checker, code_id)
+    terms, by_language = _terms(raw, checker, code_id)
     patterns = raw.get("patterns") or []
     if not terms and not patterns:
         checker.add(line_of(raw, "terms") or line, f"code {code_id!r} has no terms and no patterns: it can never match")
@@ -159,27 +175,54 @@ def _build_code(raw, line: int | None, checker: _Checker) -> Code | None:
     if fuzzy is not None and (isinstance(fuzzy, bool) or not isinstance(fuzzy, (int, float)) or not 50 <= fuzzy <= 100):
         checker.add(line_of(raw, "fuzzy"), f"fuzzy must be a score from 50 to 100, not {fuzzy!r}")
         fuzzy = None
+    roles = _strings(raw, "roles", checker, code_id)
+    for role in roles:
+        if role not in ROLES:
+            checker.add(line_of(raw, "roles"), f"role {role!r} of code {code_id!r} is not one of {', '.join(ROLES)}")
     return Code(
         id=code_id,
         label=str(raw.get("label") or code_id),
         description=str(raw.get("description") or ""),
         terms=tuple(terms),
+        terms_by_language=by_language,
         patterns=tuple(json.loads(json.dumps(p)) for p in patterns) if isinstance(patterns, list) else (),
         exclude=tuple(_strings(raw, "exclude", checker, code_id)),
         fuzzy=int(fuzzy) if fuzzy is not None else None,
         examples=tuple(_strings(raw, "examples", checker, code_id)),
+        roles=tuple(r for r in roles if r in ROLES),
     )
 
 
-def _strings(raw: dict, key: str, checker: _Checker, code_id: str) -> list[str]:
+def _terms(raw: dict, checker: _Checker, code_id: str) -> tuple[list[str], tuple]:
+    """A code's terms: one list for every language, or a map from language code to list.
+    Returns every term (the map's lists joined, each term once) and the map as pairs."""
+    written = raw.get("terms")
+    if not isinstance(written, dict):
+        return _strings(raw, "terms", checker, code_id), ()
+    every: dict[str, None] = {}
+    by_language = []
+    for language, values in written.items():
+        line = line_of(written, language) or line_of(raw, "terms")
+        if not isinstance(language, str) or not language.strip():
+            checker.add(line, f"terms of code {code_id!r}: {language!r} is not a language code (such as en, es, fr)")
+            continue
+        checker.languages.append((line, code_id, language))
+        terms = _strings(written, language, checker, code_id, f"terms of code {code_id!r} for {language!r}")
+        by_language.append((language, tuple(terms)))
+        every.update(dict.fromkeys(terms))
+    return list(every), tuple(by_language)
+
+
+def _strings(raw: dict, key: str, checker: _Checker, code_id: str, what: str = "") -> list[str]:
     values = raw.get(key) or []
     if not isinstance(values, list):
-        checker.add(line_of(raw, key), f"{key} of code {code_id!r} must be a list")
+        checker.add(line_of(raw, key), f"{what or f'{key} of code {code_id!r}'} must be a list")
         return []
     good = []
     for index, value in enumerate(values):
         if not isinstance(value, str) or not value.strip():
-            checker.add(line_of(values, index) or line_of(raw, key), f"empty {key[:-1] if key.endswith('s') else key} in code {code_id!r}")
+            name = "term" if what else key[:-1] if key.endswith("s") else key
+            checker.add(line_of(values, index) or line_of(raw, key), f"empty {name} in code {code_id!r}")
         else:
             good.append(value.strip())
     return good
@@ -210,6 +253,26 @@ def _check_patterns(raw_codes: list, codes: list[Code], checker: _Checker) -> No
             except Exception as error:  # spaCy raises several types for bad patterns
                 reason = " ".join(str(error).split())
                 checker.add(line, f"invalid pattern {index + 1} of code {code.id!r}: {reason[:200]}")
+
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def _check_languages(checker: _Checker) -> None:
+    """The languages of terms maps: those spaCy has a blank pipeline for (spaCy judges,
+    as for patterns, so its list is ours)."""
+    import spacy
+
+    for line, code_id, language in checker.languages:
+        known = bool(LANGUAGE_CODE.fullmatch(language))
+        if known:
+            try:
+                spacy.util.get_lang_class(language)
+            except (ImportError, AttributeError):
+                known = False
+        if not known:
+            checker.add(line, f"terms of code {code_id!r}: spaCy has no language {language!r} "
+                              "(use a code such as en, es, fr, pt, ar)")
 
 
 def rename_in_file(path: str | Path, old: str, new: str) -> bool:

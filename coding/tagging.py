@@ -14,19 +14,18 @@ process writes them in order, so the result is the same as with one process.
 
 from __future__ import annotations
 
-import multiprocessing
 from contextlib import closing
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import __version__
+from . import __version__, engines
 from .codebook import Codebook, load_codebook
 from .errors import InputError
 from .autocode.segments import Piece, fitting, segment
 from .store import Store
-from .read import Transcript, file_hash, find_transcripts, read_bytes, read_transcript
+from .read import ReaderOptions, Transcript, find_transcripts, source_hash
 
 Progress = Callable[[str, int], None]  # called with (path done, number of transcripts)
 
@@ -48,18 +47,29 @@ def pipeline_name(lang: str = "en", model: str | None = None) -> str:
 
 
 def tag(paths: list[str | Path], codebook: str | Path = "codebook.yaml", db: str | Path = "coding.db",
-        model: str | None = None, progress: Progress | None = None, jobs: int = 1) -> TagResult:
-    """Tag transcript files (or folders of them) into the store at `db`."""
+        model: str | None = None, progress: Progress | None = None, jobs: int = 1,
+        options: ReaderOptions | None = None, auto_coder: str = "auto", engine: str = "local",
+        scheduler: str | None = None) -> TagResult:
+    """Tag transcript files (or folders of them) into the store at `db`; `options`
+    say how to read sheets (group, id and text columns). `auto_coder` says who
+    suggests: `learned` (the store's latest trained model), `rules`, `keywords`
+    (plain keyword search, a baseline), or `auto` (learned if trained, else rules).
+    `engine` says where coding runs (`coding.engines`): `local` (`jobs` processes)
+    or `dask` (the cluster at `scheduler`, else a local one)."""
+    engines.check_engine(engine, scheduler)
+    if auto_coder not in AUTO_CODERS:
+        raise InputError(None, None, f"--auto-coder {auto_coder!r}: use one of {', '.join(AUTO_CODERS)}")
     if jobs < 1:
         raise InputError(None, None, "--jobs must be 1 or more")
     book = load_codebook(codebook, validated=Store.codebooks_used(db))
-    files = find_transcripts([Path(p) for p in paths])
+    files = find_transcripts([Path(p) for p in paths], options)
     _check_unique_paths(files)
     created = not Path(db).exists()
     store = Store.open(db, create=True)
     try:
         with closing(store):
-            return _tag_into(store, book, files, paths, model, progress, jobs)
+            book = _suggester(store, book, auto_coder)
+            return _tag_into(store, book, files, paths, model, progress, jobs, options, engine, scheduler)
     except BaseException:
         if created:  # the run was rolled back: leave no empty store behind
             Path(db).unlink(missing_ok=True)
@@ -74,40 +84,48 @@ def _check_unique_paths(files: list[Path]) -> None:
         seen.add(path.as_posix())
 
 
-def _tag_into(store: Store, book: Codebook, files: list[Path], paths, model, progress: Progress | None,
-              jobs: int) -> TagResult:
+def _tag_into(store: Store, book: "Suggester", files: list[Path], paths, model, progress: Progress | None,
+              jobs: int, options: ReaderOptions | None = None, engine: str = "local",
+              scheduler: str | None = None) -> TagResult:
     stored = store.stored_hashes()
     present = {path.as_posix() for path in files}
     with store.atomic():
         missing = {row["path"] for folder in _folders(paths)
                    for row in store.missing_transcripts(folder, present) if not row["gone"]}
-        run_id = store.start_run(__version__, book, pipeline_name(book.language, model))
+        run_id = store.start_run(__version__, book.codebook, pipeline_name(book.language, model))
+        store.set_run_model(run_id, book.model_id)
         result = TagResult(run_id)
         pending: list[Path] = []
+        languages: set[str] = set()  # of the transcripts coded: each said once if it is coded with less
         for path in files:  # the cheap pass: which files changed? (read again to parse: memory stays flat)
             known = stored.get(path.as_posix())
-            if known is not None and (known[0], known[2]) == (file_hash(read_bytes(path)), book.content_hash):
+            if known is not None and (known[0], known[2]) == (source_hash(path, options), book.key):
                 result.unchanged.append(path.as_posix())
                 if progress:
                     progress(path.as_posix(), len(files))
             else:
                 pending.append(path)
-        for transcript, codings in _coded(pending, book, model, jobs, stored):
+        for transcript, codings in _coded(pending, book, model, jobs, stored, options, engine, scheduler):
+            result.warnings += transcript.warnings
             if codings is None:  # same text, only the bytes differ (line endings, BOM)
                 store.set_file_hash(transcript.path, transcript.file_hash)
                 result.unchanged.append(transcript.path)
             else:
                 if transcript.path not in stored:
                     _take_over_renamed(store, transcript, missing, result)
-                store.replace_transcript(run_id, transcript, book.content_hash, codings)
+                store.replace_transcript(run_id, transcript, book.key, codings)
                 result.tagged.append(transcript.path)
-                result.codings += len(codings)
+                languages.add(transcript.language)
+                result.codings += sum(not c.veto for c in codings)
             if progress:
                 progress(transcript.path, len(files))
         for path in sorted(missing - set(result.renamed.values())):
             store.forget(path)
             result.removed.append(path)
-        result.warnings += _codes_outside(store, book)
+        if languages:
+            from .autocode.nlp import language_warnings
+            result.warnings += language_warnings(languages, model, book.codebook)
+        result.warnings += _codes_outside(store, book.codebook)
         store.finish_run(run_id, len(result.tagged), len(result.unchanged))
     return result
 
@@ -137,45 +155,73 @@ def _codes_outside(store: Store, book: Codebook) -> list[str]:
 
 # -- coding, in this process or in workers ----------------------------------------
 
-_worker: dict = {}
-
-
-def _start_worker(book: Codebook, model: str | None, stored: dict) -> None:
-    _worker.update(book=book, model=model, stored=stored, coders={})
-
-
-def _code_file(path: Path) -> tuple[Transcript, list | None]:
-    """Parse and code one file; codings None when its text is as stored (nothing to code)."""
-    transcript = read_transcript(path)
-    book, coders = _worker["book"], _worker["coders"]
-    known = _worker["stored"].get(transcript.path)
-    if known is not None and (known[1], known[2]) == (transcript.content_hash, book.content_hash):
-        return transcript, None
-    if transcript.language not in coders:
-        coders[transcript.language] = _make_coder(book, transcript.language, _worker["model"])
-    return transcript, code_transcript(transcript, *coders[transcript.language])
-
-
-def _make_coder(book: Codebook, language: str, model: str | None):
-    """spaCy is imported here, the first time something needs coding."""
+def _make_coder(book: "Suggester", language: str, model: str | None):
+    """spaCy is imported here, the first time something needs coding. The rule coder
+    takes the fast path; the learned coder and keyword search read every turn."""
     from .autocode.candidates import Candidates
     from .autocode.nlp import make_nlp
     from .autocode.rules import AutoCoder
 
-    coder = AutoCoder(book, make_nlp(language, model))
-    return coder, Candidates(coder)
+    rules = AutoCoder(book.codebook, make_nlp(language, model))
+    if book.kind == "keywords":
+        from .autocode.keywords import KeywordCoder
+        return KeywordCoder(book.codebook, rules.nlp), None
+    if book.learned is not None:
+        from .autocode.learned import LearnedCoder
+        return LearnedCoder(rules, book.learned, book.model_id), None
+    return rules, Candidates(rules)
 
 
-def _coded(pending: list[Path], book: Codebook, model, jobs: int,
-           stored: dict) -> Iterator[tuple[Transcript, list | None]]:
-    if jobs == 1 or len(pending) < 2:
-        _start_worker(book, model, stored)
-        yield from map(_code_file, pending)
-        return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                          else "spawn")
-    with context.Pool(jobs, initializer=_start_worker, initargs=(book, model, stored)) as pool:
-        yield from pool.imap(_code_file, pending, chunksize=4)
+AUTO_CODERS = ("auto", "learned", "rules", "keywords")
+
+
+@dataclass
+class Suggester:
+    """Who suggests codings in a run: the codebook, and the learned model if one is used.
+    `key` is stored with each transcript: a new codebook or a new model re-tags."""
+
+    codebook: Codebook
+    kind: str = "rules"
+    model_id: int | None = None
+    learned: object = None
+
+    @property
+    def key(self) -> str:
+        if self.kind == "keywords":
+            return f"{self.codebook.content_hash}+keywords"
+        return self.codebook.content_hash + (f"+model:{self.model_id}" if self.model_id else "")
+
+    @property
+    def language(self) -> str:
+        return self.codebook.language
+
+
+def _suggester(store: Store, book: Codebook, auto_coder: str) -> Suggester:
+    if auto_coder in ("rules", "keywords"):
+        return Suggester(book, auto_coder)
+    from .training import load_model
+
+    found = load_model(store)
+    if found is None:
+        if auto_coder == "learned":
+            raise InputError(None, None, "no trained model in the store: run 'coding train' first")
+        return Suggester(book, "rules")
+    model_id, model = found
+    missing = set(model.codes) ^ set(book.ids)
+    if missing:
+        if auto_coder == "learned":
+            raise InputError(None, None, f"the trained model {model_id} was trained on other codes "
+                             f"({', '.join(sorted(missing))}); run 'coding train' again")
+        return Suggester(book, "rules")
+    return Suggester(book, "learned", model_id, model)
+
+
+def _coded(pending: list[Path], book: "Suggester", model, jobs: int, stored: dict,
+           options: ReaderOptions | None = None, engine: str = "local",
+           scheduler: str | None = None) -> Iterator[tuple[Transcript, list | None]]:
+    """The files read and coded, in their order: here, in `jobs` processes or on dask
+    (the worker functions are in `coding.engines`)."""
+    return engines.coded(pending, book, model, stored, options, engine=engine, jobs=jobs, scheduler=scheduler)
 
 
 def code_transcript(transcript: Transcript, coder, candidates=None) -> list:

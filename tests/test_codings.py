@@ -17,7 +17,7 @@ def coder():
 
 def codings_of(tmp_path, coder, body):
     transcript = read_transcript(write_transcript(tmp_path, "t.md", body))
-    return code_transcript(transcript, coder)
+    return [c for c in code_transcript(transcript, coder) if not c.veto]
 
 
 def found(codings):

@@ -80,7 +80,8 @@ def test_turns_without_a_trigger_are_skipped(coder, tmp_path):
 def test_triggers_cover_inflections_and_pattern_words(coder):
     rules = trigger_words(coder.codebook, coder.nlp)
     single = set().union(*(required[0] for required in rules if len(required) == 1))
-    assert {"trainings", "trained", "lawyers"} <= single and "tuesday" not in single
+    # the term "training" matches "trainings", not "trained" (an inflection of "train")
+    assert {"trainings", "lawyers"} <= single and not {"trained", "tuesday"} & single
     share_knowledge = next(r for r in rules if len(r) == 2 and "knowledge" in r[1])
     assert {"share", "shares", "shared", "sharing"} <= share_knowledge[0]  # every word is required
     train_volunteers = next(r for r in rules if "coach" in r[0])

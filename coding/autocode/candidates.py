@@ -2,8 +2,8 @@
 
 Most talk names no code, and running spaCy over it only to find nothing is
 most of the cost of tagging. Every match needs at least one *trigger word*:
-a word form that the lookup lemmatizer takes to a term's (or a literal
-pattern token's) lemma, or a misspelling the typo corrector would take to a
+a form a term word matches (see `coding.autocode.terms`), a word form the
+lookup lemmatizer takes to a literal pattern token's lemma, or a misspelling the typo corrector would take to a
 term word. Both are decided once per distinct whitespace chunk of the corpus
 and remembered, so a turn without any is skipped with a few set operations.
 
@@ -30,6 +30,7 @@ from spacy.tokenizer import Tokenizer
 
 from ..codebook import Codebook
 from .nlp import lemma_forms
+from .terms import trigger_sets
 from .segments import SENTENCE_END, Piece
 from ..read import Transcript
 
@@ -83,11 +84,11 @@ def trigger_words(codebook: Codebook, nlp: Language) -> list[list[set[str]]] | N
     forms = lemma_forms(nlp.lang)
     rules: list[list[set[str]]] = []
     for code in codebook.codes:
-        for doc in nlp.pipe(code.terms):
-            words = [t for t in doc if LETTER_RUNS.fullmatch(t.lower_)]
-            if not words:
-                return None
-            rules.append([_forms(t.lemma_, True, forms) | {t.lower_} for t in words])
+        for term in code.terms_for(nlp.lang):
+            for way in trigger_sets(term, nlp.lang):
+                if not all(LETTER_RUNS.fullmatch(word) for words in way for word in words):
+                    return None  # a word with digits or marks: no letter run to rely on
+                rules.append([set(words) for words in way])
         for pattern in code.patterns:
             required = _pattern_triggers(pattern, forms)
             if required is None:
@@ -117,7 +118,7 @@ class Candidates:
         self.correction = coder.correct_typos.correction
         self.cut_sentences = not self.spaceless and coder.nlp.pipe_names[:1] == ["sentencizer"] and all(
             _is_plain(p) for c in coder.codebook.codes for p in c.patterns) and not any(
-            re.search(r"[.!?]", t) for c in coder.codebook.codes for t in c.terms)
+            re.search(r"[.!?]", t) for c in coder.codebook.codes for t in c.terms_for(coder.nlp.lang))
         self.seen: set[str] = set()
         self.typos: set[str] = set()  # chunks with a word the typo corrector would change
         self.chunk_slots: dict[str, set[tuple[int, int]]] = {}  # chunks with a trigger word

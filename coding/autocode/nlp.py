@@ -5,40 +5,32 @@ lookup components whose data ships in spacy-lookups-data. An installed
 statistical model may be named instead; its tokenizer and sentence
 boundaries are then used, while lemmas still come from the lookup table so
 that matching behaves the same whatever the model.
+
+Each transcript's `language` picks the blank pipeline and the lemma table. A
+language spacy-lookups-data has no table for (Arabic, for one) is matched on
+lower-cased word forms only, and `language_warnings` says so once per run.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 from functools import lru_cache
-from importlib import resources
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..errors import InputError
+from .terms import direct_lemmas
 
 
 @lru_cache(maxsize=None)
 def lemma_table(lang: str) -> dict[str, str]:
-    """Lower-case word -> lemma, from spacy-lookups-data (empty if none for lang).
-
-    Read from the package's data file rather than through `spacy.lookups`,
-    whose tables keep only hashes of their keys: we need the words themselves
-    to know which words are real (see `known_words`).
-    """
-    data = resources.files("spacy_lookups_data") / "data"
-    for name in (f"{lang}_lemma_lookup.json.gz", f"{lang}_lemma_lookup.json"):
-        source = data / name
-        if source.is_file():
-            raw = source.read_bytes()
-            table = json.loads(gzip.decompress(raw) if name.endswith(".gz") else raw)
-            # Keyed by surface form, capitalised forms missing: keep it lower-case.
-            lower = {key.lower(): value.lower() for key, value in table.items()}
-            return {word: _root(word, lower) for word in lower}
-    return {}
+    """Lower-case word -> lemma, from spacy-lookups-data (empty if none for lang), with
+    lemma chains followed to their end. Read from the package's data file (see
+    `terms.direct_lemmas`) rather than through `spacy.lookups`, whose tables keep only
+    hashes of their keys: we need the words themselves to know which words are real."""
+    direct = direct_lemmas(lang)
+    return {word: _root(word, direct) for word in direct}
 
 
 def _root(word: str, table: dict[str, str]) -> str:
@@ -117,3 +109,26 @@ def make_nlp(lang: str = "en", model: str | None = None) -> Language:
         nlp.add_pipe("sentencizer")
     nlp.add_pipe("lowercase_lookup_lemmatizer")
     return nlp
+
+
+def language_warnings(languages, model: str | None = None, codebook=None) -> list[str]:
+    """One warning per language that is coded with less than English gets: no lemma
+    table (terms match only as written, lower-cased), no negation triggers, or no terms
+    in the codebook. With a model, the model's language is the one that is coded."""
+    from .negation import lang_has_vetoes
+
+    if model:
+        languages = {make_nlp("en", model).lang}
+    found = []
+    for lang in sorted(set(languages)):
+        missing = []
+        if codebook is not None and not any(code.terms_for(lang) for code in codebook.codes):
+            missing.append("no code of the codebook has terms in this language, so only patterns can match")
+        if not lemma_table(lang):
+            missing.append("no lemma table in spacy-lookups-data, so terms match only their "
+                           "lower-cased forms, not inflections")
+        if not lang_has_vetoes(lang):
+            missing.append("no negation triggers, so a denied need ('we do not need X') is coded")
+        if missing:
+            found.append(f"language {lang!r}: {'; '.join(missing)}")
+    return found

@@ -27,6 +27,7 @@ from ..escape import terminal_safe
 from ..report.evaluation import evaluate as evaluate_store
 from ..report.output import Format, render
 from ..tagging import TagResult, tag as tag_paths
+from ..read import ReaderOptions
 from ..review.terminal import review as review_session
 from ..store import Store
 from ..report.tables import audit as audit_table
@@ -92,16 +93,41 @@ def _open(db: Path):
         store.close()
 
 
+GROUP_COLUMN = typer.Option(None, "--group-column", "--group-by", help="Sheets: the column holding each "
+                            "row's group (a survey's site or service).")
+ID_COLUMN = typer.Option(None, "--id-column", help="Survey sheets: the respondent id column "
+                         "(default: id, respondent, comment_id, ... found by name).")
+TEXT_COLUMN = typer.Option(None, "--text-column", "--answer-column", help="Sheets: an answer (text) column; "
+                           "repeat for several questions (default: answer, response, comment, text, ...).")
+SPEAKER_COLUMN = typer.Option(None, "--speaker-column", help="Turn sheets: the speaker column "
+                              "(default: speaker, who, ... found by name).")
+AUTO_CODER = typer.Option("auto", "--auto-coder", help="Who suggests: learned (the model 'coding train' "
+                          "made), rules, keywords (plain keyword search, a baseline), or auto (learned "
+                          "when a model is trained, else rules).")
+ENGINE = typer.Option("local", "--engine", help="Where coding runs: local (this process, or --jobs "
+                      "processes) or dask (tasks on the dask cluster at --scheduler, else on a local "
+                      "cluster of --jobs worker processes, 2 by default). The codings are the same.")
+SCHEDULER = typer.Option(None, "--scheduler", metavar="ADDRESS", help="With --engine dask: the address of "
+                         "a running dask scheduler, e.g. tcp://HOST:8786.")
+
+
+def _reader_options(group_column, id_column, text_column, speaker_column) -> ReaderOptions:
+    return ReaderOptions(group_column=group_column, id_column=id_column, text_columns=tuple(text_column or ()),
+                         speaker_column=speaker_column)
+
+
 def _tag_with_progress(paths: list[Path], codebook: Path, db: Path, model: str | None,
-                       jobs: int = 1) -> TagResult:
+                       jobs: int = 1, options: ReaderOptions | None = None, auto_coder: str = "auto",
+                       engine: str = "local", scheduler: str | None = None) -> TagResult:
     if not err.is_terminal:
-        return tag_paths(paths, codebook, db, model, jobs=jobs)
+        return tag_paths(paths, codebook, db, model, jobs=jobs, options=options, auto_coder=auto_coder,
+                         engine=engine, scheduler=scheduler)
     columns = (TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
-        return tag_paths(paths, codebook, db, model, jobs=jobs, progress=lambda path, total: bar.update(
-            task, advance=1, total=total, description=path))
+        return tag_paths(paths, codebook, db, model, jobs=jobs, options=options, auto_coder=auto_coder,
+                         engine=engine, scheduler=scheduler, progress=lambda path, total: bar.update(task, advance=1, total=total, description=path))
 
 
 def _report(result: TagResult, db: Path) -> None:
@@ -131,9 +157,12 @@ def _table_footer(table, store: Store, reviewed_only: bool = False, rule: str = 
 def run(transcripts: Path = typer.Option(Path("transcripts"), "--transcripts", help="Transcript folder."),
         codebook: Path = CODEBOOK, db: Path = DB, fmt: Format = FORMAT,
         min_groups: Optional[int] = MIN_GROUPS, model: Optional[str] = MODEL, jobs: int = JOBS,
-        rule: str = RULE):
+        rule: str = RULE, group_column: Optional[str] = GROUP_COLUMN, id_column: Optional[str] = ID_COLUMN,
+        text_column: List[str] = TEXT_COLUMN, speaker_column: Optional[str] = SPEAKER_COLUMN,
+        auto_coder: str = AUTO_CODER, engine: str = ENGINE, scheduler: Optional[str] = SCHEDULER):
     """Tag the transcripts with the codebook into the store, then print the needs table."""
-    _report(_tag_with_progress([transcripts], codebook, db, model, jobs), db)
+    options = _reader_options(group_column, id_column, text_column, speaker_column)
+    _report(_tag_with_progress([transcripts], codebook, db, model, jobs, options, auto_coder, engine, scheduler), db)
     with _open(db) as store:
         table = needs_table(store, min_groups, rule=rule)
         footer = _table_footer(table, store, rule=rule)
@@ -143,16 +172,29 @@ def run(transcripts: Path = typer.Option(Path("transcripts"), "--transcripts", h
 @app.command()
 @user_errors
 def tag(paths: List[Path] = typer.Argument(None, help="Transcript files or folders [default: transcripts]."),
-        codebook: Path = CODEBOOK, db: Path = DB, model: Optional[str] = MODEL, jobs: int = JOBS):
+        codebook: Path = CODEBOOK, db: Path = DB, model: Optional[str] = MODEL, jobs: int = JOBS,
+        group_column: Optional[str] = GROUP_COLUMN, id_column: Optional[str] = ID_COLUMN,
+        text_column: List[str] = TEXT_COLUMN, speaker_column: Optional[str] = SPEAKER_COLUMN,
+        auto_coder: str = AUTO_CODER, engine: str = ENGINE, scheduler: Optional[str] = SCHEDULER):
     """Auto-code transcripts into the store; unchanged transcripts are skipped."""
-    _report(_tag_with_progress(paths or [Path("transcripts")], codebook, db, model, jobs), db)
+    options = _reader_options(group_column, id_column, text_column, speaker_column)
+    _report(_tag_with_progress(paths or [Path("transcripts")], codebook, db, model, jobs, options, auto_coder,
+                               engine, scheduler), db)
 
 
 @app.command()
 @user_errors
 def table(db: Path = DB, fmt: Format = FORMAT, min_groups: Optional[int] = MIN_GROUPS,
-          reviewed_only: bool = REVIEWED_ONLY, rule: str = RULE):
+          reviewed_only: bool = REVIEWED_ONLY, rule: str = RULE,
+          by: List[str] = typer.Option(None, "--by", help="Split within each value of a group attribute "
+                                       "(such as region; two for combinations), threshold scaled to its groups."),
+          min_groups_in: List[str] = typer.Option(None, "--min-groups-in", help="With --by: the threshold of "
+                                                  "one value, as VALUE=N (such as 'Region East=2'); repeatable.")):
     """The needs table: in how many groups each need was raised, and its class."""
+    if by or min_groups_in:
+        if not by:
+            raise InputError(None, None, "--min-groups-in needs --by")
+        return contexts.table_by(db, by, fmt, min_groups, min_groups_in, reviewed_only, rule)
     with _open(db) as store:
         needs = needs_table(store, min_groups, reviewed_only, rule)
         footer = _table_footer(needs, store, reviewed_only, rule)
@@ -190,10 +232,22 @@ def audit(need: Optional[str] = typer.Argument(None, help="A code id, such as le
 def evaluate(gold: Path = typer.Option(..., "--gold", help="CSV: group,code,present (group level) or "
                                        "transcript,lines,code (segment level)."),
              level: str = typer.Option("group", "--level", help="group or segment."),
-             db: Path = DB, fmt: Format = FORMAT):
-    """Precision, recall, F1 and Cohen's kappa of the counted codes against gold."""
+             db: Path = DB, fmt: Format = FORMAT,
+             compare: Optional[Path] = typer.Option(None, "--compare", help="Another store (B) to weigh "
+                                                    "against this one (A): a paired bootstrap.")):
+    """Precision, recall, F1 and Cohen's kappa of the counted codes against gold, with a
+    bootstrap 95% interval (documents resampled); --compare: how likely B beats A."""
+    from ..report.evaluation import compare as compare_stores
+
     with _open(db) as store:
         _print(render(evaluate_store(store, gold, level), fmt, title=f"Agreement with gold ({level} level)"))
+        if compare is not None:
+            if not compare.exists():
+                raise InputError(compare, None, "no such store")
+            with _open(compare) as other:
+                table = compare_stores(store, other, gold, level)
+            _print(render(table, fmt, title=f"Paired bootstrap: A = {db}, B = {compare}",
+                          footer=f"B beats A in {table['p_better'].iloc[-1]:.1%} of the resamples"))
 
 
 # -- people coding ---------------------------------------------------------------
@@ -204,11 +258,13 @@ def evaluate(gold: Path = typer.Option(..., "--gold", help="CSV: group,code,pres
 def review(code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
            group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
            transcript: Optional[str] = typer.Option(None, "--transcript", help="Only this transcript."),
-           coder: Optional[str] = CODER, db: Path = DB):
+           coder: Optional[str] = CODER, db: Path = DB,
+           order: str = typer.Option("transcript", "--order", help="transcript (in reading order) or "
+                                     "uncertain (the learned coder's least certain suggestions first).")):
     """Walk your unreviewed suggestions one key at a time: accept, reject, recode, skip, note, undo, quit."""
     name = person_name(coder)
     with _open(db) as store:
-        review_session(store, name, code, group, transcript)
+        review_session(store, name, code, group, transcript, order)
 
 
 @export_app.command("codings")
@@ -216,20 +272,26 @@ def review(code: Optional[str] = typer.Option(None, "--code", help="Only this co
 def export_codings(status: Optional[str] = typer.Option(None, "--status", help="suggested, accepted or rejected."),
                    code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
                    group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
-                   fmt: str = typer.Option("csv", "--format", help="csv or xlsx."),
+                   fmt: str = typer.Option("csv", "--format", help="csv, xlsx or parquet."),
                    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
                    coder: Optional[str] = typer.Option(None, "--coder", help="With --blind: the coder the sheet is for."),
                    blind: bool = typer.Option(False, "--blind", help="Only the machine suggestions --coder has not "
                                               "decided, without anyone else's decisions (double coding)."),
+                   reviewed_only: bool = typer.Option(False, "--reviewed-only", help="Only codings a person "
+                                                      "decided, not unreviewed suggestions."),
                    rule: str = RULE, db: Path = DB):
     """One row per coding with its id, quote and context, and an empty decision column."""
+    from ..report import frames
+
     name = person_name(coder) if blind else None
     with _open(db) as store:
-        data = sheets.to_bytes(sheets.export_codings(store, status, code, group, name, blind, rule), fmt)
+        sheet = frames.codings(store, status, code, group, reviewed_only, rule, name, blind)
+        data = frames.to_bytes(sheet, fmt) if fmt == "parquet" else sheets.to_bytes(sheet, fmt)
     if output is not None:
-        output.write_bytes(data)
-    elif fmt == "xlsx" and sys.stdout.isatty():
-        raise InputError(None, None, "xlsx is binary: redirect to a file (> codings.xlsx) or give --output")
+        with frames.replacing(output) as temporary:
+            temporary.write_bytes(data)
+    elif fmt != "csv" and sys.stdout.isatty():
+        raise InputError(None, None, f"{fmt} is binary: redirect to a file (> codings.{fmt}) or give --output")
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -402,28 +464,38 @@ CHART = typer.Option(None, "--chart", help="Also draw a stacked bar chart to FIL
 POLL_FILE = typer.Argument(..., help="A poll file (YAML), such as polls/validation.yaml.")
 
 
-def _chart(poll, chart: Optional[Path]) -> None:
+def _chart(poll, chart: Optional[Path], by: Optional[str] = None) -> None:
     if chart is not None:
-        err.print(f"chart written to {poll_chart(poll, chart)}", highlight=False)
+        err.print(f"chart written to {poll_chart(poll, chart, by)}", highlight=False)
+
+
+POLL_BY = typer.Option(None, "--by", help="Also per value of this attribute, such as region "
+                       "(the poll file gives counts per value).")
 
 
 @poll_app.command("likert")
 @user_errors
-def poll_likert(file: Path = POLL_FILE, fmt: Format = FORMAT, chart: Optional[Path] = CHART):
+def poll_likert(file: Path = POLL_FILE, fmt: Format = FORMAT, chart: Optional[Path] = CHART,
+                by: Optional[str] = POLL_BY):
     """Per need: counts and shares per level, agreement rate, mean, sd, valid votes."""
     poll = polls.load_poll(file, "likert")
+    _chart(poll, chart, by)
+    if by is not None:
+        return contexts.poll_likert_by(poll, by, fmt)
     table = polls.likert_table(poll).round(2)
-    _chart(poll, chart)
     _print(render(table, fmt, title=poll.title, footer=f"{poll.rounds[0].respondents} respondents; "
                   "shares and agreement in percent of respondents; mean and sd over votes with a value"))
 
 
 @poll_app.command("rounds")
 @user_errors
-def poll_rounds(file: Path = POLL_FILE, fmt: Format = FORMAT, chart: Optional[Path] = CHART):
+def poll_rounds(file: Path = POLL_FILE, fmt: Format = FORMAT, chart: Optional[Path] = CHART,
+                by: Optional[str] = POLL_BY):
     """Per need and answer: counts and shares per round, change (round 1 minus last), ranking."""
     poll = polls.load_poll(file, "rounds")
-    _chart(poll, chart)
+    _chart(poll, chart, by)
+    if by is not None:
+        return contexts.poll_rounds_by(poll, by, fmt)
     if fmt is Format.md:
         respondents = ", ".join(f"round {r.number}: {r.respondents}" for r in poll.rounds)
         _print(render(polls.report_layout(poll), fmt, title=poll.title, footer=f"respondents: {respondents}"))

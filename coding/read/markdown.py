@@ -1,30 +1,36 @@
 """The Markdown / plain-text transcript format: YAML front matter, then
-`Speaker: text` turns (see the README's "Transcripts")."""
+`Speaker: text` turns (see the README's "Transcripts"). A `groups.csv` in the folder
+may add the group and attributes (see `metadata`); a label written otherwise than
+declared (`INTERVIEWER (J.)`, `Int.`) is matched as in `speakers`."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import hashlib
+import json
+
 from ..errors import InputError
 from ..yamlfile import load_yaml
-from .transcript import ROLES, Transcript, Turn, content_hash, file_hash, normalise
+from .metadata import ReaderOptions, check_speakers, from_facts, mapping_facts, source_hash, with_groups_file
+from .speakers import Speakers
+from .transcript import Transcript, Turn, content_hash, normalise
 
 SUFFIXES = (".md", ".txt", ".markdown")
-RESERVED_KEYS = {"group", "title", "date", "language", "speakers"}
 
 # A line that starts like "Name:" or "Speaker 2:" is taken as a speaker label.
 LABEL_LINE = re.compile(r"^(?P<label>[^\s:#<][^:\n]{0,39}?):(?:[ \t]+(?P<rest>.*))?$")
 
 
-def read(path: Path, raw: bytes) -> Transcript:
+def read(path: Path, raw: bytes, options: ReaderOptions | None = None) -> Transcript:
     """Parse one transcript file's bytes; every problem is an InputError with a line."""
     text = normalise(raw, path)
     meta, key_lines, body_line = _front_matter(text, path)
     transcript = _transcript_from_meta(meta, key_lines, text, path)
     transcript.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     transcript.turns = _turns(transcript, body_line, path)
-    transcript.file_hash = file_hash(raw)
+    transcript.file_hash = source_hash(path, raw)
     return transcript
 
 
@@ -51,38 +57,29 @@ def _front_matter(text: str, path: Path) -> tuple[dict, dict[str, int], int]:
 
 
 def _transcript_from_meta(meta: dict, lines: dict[str, int], text: str, path: Path) -> Transcript:
-    for key in ("group", "language"):
-        if isinstance(meta.get(key), (list, dict)):
-            raise InputError(path, lines.get(key, 1), f"'{key}' must be a single value, not a list or mapping")
-    group = meta.get("group")
-    if group is None or group.strip() == "":
+    own = mapping_facts(meta, lines, path, path.as_posix(), skip=("speakers",))
+    facts = with_groups_file(path, own)  # the same as `own` without a groups.csv
+    if "group" not in facts:
         raise InputError(path, 1, "front matter has no 'group' (the id of the group interviewed)")
-    speakers = meta.get("speakers")
-    if not isinstance(speakers, dict) or not speakers:
-        raise InputError(path, lines.get("speakers", 1),
-                         "front matter needs 'speakers': a map of speaker label to interviewer or participant")
-    for label, role in speakers.items():
-        if role not in ROLES:
-            raise InputError(path, lines.get("speakers", 1),
-                             f"speaker {label!r} has role {role!r}; use 'interviewer' or 'participant'")
-    attributes = {str(k): _scalar(v) for k, v in meta.items() if k not in RESERVED_KEYS}
+    speakers = check_speakers(meta.get("speakers"), path, lines.get("speakers", 1), required=True)
+    metadata = from_facts(facts)
     return Transcript(
         path=path.as_posix(),
-        group=group.strip(),
+        group=metadata.group,
         text=text,
-        content_hash=content_hash(text),
-        title=_scalar(meta.get("title", "")),
-        date=_scalar(meta.get("date", "")),
-        language=_scalar(meta.get("language", "en")) or "en",
-        speakers={str(k): str(v) for k, v in speakers.items()},
-        attributes=attributes,
+        content_hash=content_hash(text) if facts == own else _with_facts_hash(text, facts),
+        title=metadata.title,
+        date=metadata.date,
+        language=metadata.language,
+        speakers=speakers,
+        attributes=metadata.attributes,
     )
 
 
-def _scalar(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_scalar(v) for v in value)
-    return "" if value is None else str(value)
+def _with_facts_hash(text: str, facts: dict) -> str:
+    """What groups.csv added is part of the transcript: a change there is a change here."""
+    values = json.dumps({k: v for k, (v, _) in facts.items()}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8") + b"\0" + values.encode("utf-8")).hexdigest()
 
 
 def _turns(transcript: Transcript, body_line: int, path: Path) -> list[Turn]:
@@ -94,6 +91,7 @@ def _turns(transcript: Transcript, body_line: int, path: Path) -> list[Turn]:
             turns.append(Turn(len(turns), **current))
 
     text, starts = transcript.text, transcript.line_starts
+    speakers = Speakers(transcript.speakers, path.as_posix())
     for number in range(body_line, len(starts) + 1):
         line_start = starts[number - 1]
         line_end = starts[number] - 1 if number < len(starts) else len(text)
@@ -112,6 +110,12 @@ def _turns(transcript: Transcript, body_line: int, path: Path) -> list[Turn]:
             rest_start = line_start + label_match.start("rest") if label_match["rest"] else line_end
             current = dict(speaker=label, role=transcript.speakers[label], line=number,
                            start=rest_start, end=line_end)
+        elif label_match and _looks_like_label(label) and speakers.resolve(label) is not None:
+            close()  # a label written otherwise than declared: 'INTERVIEWER (J.)', 'Int.'
+            name = speakers.resolve(label)
+            rest_start = line_start + label_match.start("rest") if label_match["rest"] else line_end
+            current = dict(speaker=name, role=transcript.speakers[name], line=number,
+                           start=rest_start, end=line_end)
         elif label_match and _looks_like_label(label):
             known = ", ".join(transcript.speakers)
             raise InputError(path, number, f"speaker {label!r} is not in the front matter's speakers ({known})")
@@ -122,6 +126,7 @@ def _turns(transcript: Transcript, body_line: int, path: Path) -> list[Turn]:
     close()
     if not turns:
         raise InputError(path, body_line, "empty transcript: no speaker turns ('Label: text') found")
+    transcript.warnings.extend(speakers.warnings)
     return turns
 
 

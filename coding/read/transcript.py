@@ -53,6 +53,9 @@ class Transcript:
     # (offset, place): where each piece of the text began in the original file,
     # for formats whose own positions are not lines ("cue 3 00:00:05.120", "row 57")
     places: list[tuple[int, str]] = field(default_factory=list)
+    # What the reader had to guess (an undeclared speaker, a near-match label), said once
+    # per run by `coding tag`; empty for a file read as written.
+    warnings: list[str] = field(default_factory=list, compare=False)
 
     def group_of(self, turn: Turn) -> str:
         return turn.group or self.group

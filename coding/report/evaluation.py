@@ -12,42 +12,28 @@ the gold file names; a counted coding covers the lines of its quote.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from .agreement import cohen_kappa
+from ..csvrows import csv_rows
 from ..review.decisions import find_transcript, parse_range
 from ..errors import InputError
 from ..store import Store
 from .tables import counted_codings
 
 GOLD_COLUMNS = ["group", "code", "present"]
+BOOTSTRAP_SAMPLES = 2000
+MIN_DOCUMENTS = 10
 SEGMENT_GOLD_COLUMNS = ["transcript", "lines", "code"]
 LEVELS = ("group", "segment")
 
 
 def _gold_rows(path: Path, columns: list[str]) -> Iterator[tuple[int, dict]]:
-    """(line, row) for each row of a gold CSV after its header; a row the csv module
-    cannot read is an InputError at its line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(path, None, "gold file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(path, None, f"cannot read gold file: {error}") from None
-    reader = csv.DictReader(text.splitlines())
-    try:
-        if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != columns:
-            raise InputError(path, 1, f"header must be {','.join(columns)}")
-        line = reader.line_num + 1
-        for row in reader:
-            yield line, row
-            line = reader.line_num + 1
-    except csv.Error as error:  # the DictReader's own line_num lags a row behind
-        raise InputError(path, reader.reader.line_num, f"not a valid CSV row: {error}") from None
+    return csv_rows(path, columns, what="gold file")
 
 
 def read_gold(path: str | Path, known_codes: set[str], known_groups: set[str]) -> pd.DataFrame:
@@ -146,14 +132,99 @@ def _group_pairs(store: Store, gold_path: str | Path) -> pd.DataFrame:
     return pairs.astype({"predicted": int})
 
 
-def evaluate(store: Store, gold_path: str | Path, level: str = "group") -> pd.DataFrame:
-    """Per code and overall (micro over all units) agreement with gold."""
+def pairs_for(store: Store, gold_path: str | Path, level: str = "group") -> pd.DataFrame:
+    """Every unit of the gold file's scope, with `gold`, `predicted` and its `document`."""
     if level not in LEVELS:
         raise InputError(None, None, f"level {level!r}: use group or segment")
+    if level == "group":
+        return _group_pairs(store, gold_path).assign(document=lambda f: f["group"])
+    pairs = _segment_pairs(store, gold_path)
+    return pairs.assign(document=_documents(store, pairs))
+
+
+def _documents(store: Store, pairs: pd.DataFrame) -> pd.Series:
+    """What the bootstrap resamples: transcripts, or, with fewer than MIN_DOCUMENTS of them
+    (a survey sheet is one file of many respondents), speaker turns."""
+    if pairs["transcript"].nunique() >= MIN_DOCUMENTS:
+        return pairs["transcript"]
+    turns = store.turns()
+    spans = [(t.transcript, n, f"{t.transcript}#{t.turn}") for t in turns.itertuples()
+             for n in range(t.line, t.line + t.text.count("\n") + 1)]
+    turn_of = pd.DataFrame(spans, columns=["transcript", "line", "turn"]).drop_duplicates(["transcript", "line"])
+    found = pairs[["transcript", "line"]].merge(turn_of, on=["transcript", "line"], how="left")["turn"]
+    return pd.Series(found.fillna(pairs["transcript"]).values, index=pairs.index)
+
+
+def evaluate(store: Store, gold_path: str | Path, level: str = "group", samples: int = BOOTSTRAP_SAMPLES,
+             seed: int = 0) -> pd.DataFrame:
+    """Per code and overall (micro over all units) agreement with gold; the overall row
+    carries a bootstrap 95% interval for F1 and kappa, resampling documents."""
     codes = store.codes()
-    pairs = _group_pairs(store, gold_path) if level == "group" else _segment_pairs(store, gold_path)
+    pairs = pairs_for(store, gold_path, level)
     order = {code: i for i, code in enumerate(codes["code"])}
     rows = [{"code": code, **scores(part)}
             for code, part in sorted(pairs.groupby("code"), key=lambda item: order[item[0]])]
-    rows.append({"code": "overall", **scores(pairs)})
+    overall = {"code": "overall", **scores(pairs)}
+    f1, kappa = bootstrap(pairs, samples, seed)
+    overall.update(f1_low=_round(np.percentile(f1, 2.5)), f1_high=_round(np.percentile(f1, 97.5)),
+                   kappa_low=_round(np.percentile(kappa, 2.5)), kappa_high=_round(np.percentile(kappa, 97.5)),
+                   documents=int(pairs["document"].nunique()))
+    rows.append(overall)
+    return pd.DataFrame(rows)
+
+
+def _document_counts(pairs: pd.DataFrame, documents: list) -> np.ndarray:
+    """documents x (tp, fp, fn, tn)."""
+    gold, predicted = pairs["gold"].astype(bool), pairs["predicted"].astype(bool)
+    cells = pd.DataFrame({"document": pairs["document"], "tp": gold & predicted, "fp": ~gold & predicted,
+                          "fn": gold & ~predicted, "tn": ~gold & ~predicted})
+    return cells.groupby("document")[["tp", "fp", "fn", "tn"]].sum().reindex(documents).fillna(0).to_numpy(float)
+
+
+def _weights(documents: int, samples: int, seed: int) -> np.ndarray:
+    """samples x documents: how often each document is drawn in each bootstrap sample."""
+    generator = np.random.default_rng(seed)
+    return generator.multinomial(documents, np.full(documents, 1 / documents), size=samples)
+
+
+def _f1_kappa(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    tp, fp, fn, tn = counts.T
+    n = tp + fp + fn + tn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = 2 * tp / (2 * tp + fp + fn)
+        observed = (tp + tn) / n
+        chance = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n ** 2
+        kappa = (observed - chance) / (1 - chance)
+    return np.nan_to_num(f1), np.nan_to_num(kappa)
+
+
+def bootstrap(pairs: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0):
+    """Micro-F1 and kappa over `samples` resamplings of the documents (with replacement)."""
+    documents = sorted(pairs["document"].unique())
+    return _f1_kappa(_weights(len(documents), samples, seed) @ _document_counts(pairs, documents))
+
+
+def compare(store: Store, other: Store, gold_path: str | Path, level: str = "group",
+            samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> pd.DataFrame:
+    """A paired bootstrap of two stores (A: `store`, B: `other`) against one gold file: the
+    same documents drawn for both in each sample. Says how likely B beats A."""
+    a, b = pairs_for(store, gold_path, level), pairs_for(other, gold_path, level)
+    documents = sorted(set(a["document"]) | set(b["document"]))
+    weights = _weights(len(documents), samples, seed)
+    f1_a, kappa_a = _f1_kappa(weights @ _document_counts(a, documents))
+    f1_b, kappa_b = _f1_kappa(weights @ _document_counts(b, documents))
+    rows = []
+    for name, f1, kappa, pairs in (("A", f1_a, kappa_a, a), ("B", f1_b, kappa_b, b)):
+        point = scores(pairs)
+        rows.append({"store": name, "f1": point["f1"], "f1_low": _round(np.percentile(f1, 2.5)),
+                     "f1_high": _round(np.percentile(f1, 97.5)), "kappa": point["kappa"],
+                     "kappa_low": _round(np.percentile(kappa, 2.5)),
+                     "kappa_high": _round(np.percentile(kappa, 97.5)), "p_better": None})
+    difference = f1_b - f1_a
+    rows.append({"store": "B - A", "f1": _round(rows[1]["f1"] - rows[0]["f1"]),
+                 "f1_low": _round(np.percentile(difference, 2.5)), "f1_high": _round(np.percentile(difference, 97.5)),
+                 "kappa": _round(rows[1]["kappa"] - rows[0]["kappa"]),
+                 "kappa_low": _round(np.percentile(kappa_b - kappa_a, 2.5)),
+                 "kappa_high": _round(np.percentile(kappa_b - kappa_a, 97.5)),
+                 "p_better": _round(float(np.mean(difference > 0)))})
     return pd.DataFrame(rows)

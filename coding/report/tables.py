@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..coders import RULE_CODER
+
 from ..coders import machine_mask
 from ..errors import InputError
 from ..review.standing import DEFAULT_RULE, DISPUTED, RULE_TEXT, UNIT, counted, counting, current, latest_per_coder
@@ -78,7 +80,7 @@ def matrix(store: Store, reviewed_only: bool = False, rule: str = DEFAULT_RULE) 
 
 
 AUDIT_COLUMNS = ["group", "code", "transcript", "line", "speaker", "role", "quote", "matched_text",
-                 "method", "score", "rule", "coder", "status", "counted"]
+                 "method", "score", "rule", "coder", "status", "counted", "veto"]
 
 
 def audit(store: Store, code: str | None = None, group: str | None = None,
@@ -94,15 +96,40 @@ def audit(store: Store, code: str | None = None, group: str | None = None,
     if group is not None:
         _require(group, groups["group"], "group")
         codings = codings[codings["group"] == group]
+    codings = codings.assign(veto="")
     if not include_uncounted:
         codings = codings[codings["counted"]]
+    else:  # with what the rules vetoed, and why
+        vetoed = store.vetoes().rename(columns={"reason": "veto"}).assign(
+            coder=RULE_CODER, status="vetoed", counted=False, score=None)
+        if code is not None:
+            vetoed = vetoed[vetoed["code"] == code]
+        if group is not None:
+            vetoed = vetoed[vetoed["group"] == group]
+        if not vetoed.empty:
+            codings = pd.concat([codings, vetoed], ignore_index=True) if not codings.empty else vetoed
     table = codings.merge(groups, on="group", how="left")
     extra = [c for c in groups.columns if c != "group"]
     table["file:line"] = table["transcript"] + ":" + table["line"].astype(str)
-    columns = ["group", "code", "file:line",
+    table["place"] = _places(store, table)
+    columns = ["group", "code", "file:line", "place",
                *[c for c in AUDIT_COLUMNS if c not in ("group", "code", "transcript", "line")], *extra]
     ordered = table.sort_values(["group", "code", "transcript", "line"])
     return ordered[columns].reset_index(drop=True)
+
+
+def _places(store: Store, table: pd.DataFrame) -> pd.Series:
+    """Where each row's quote begins in the original file ('cue 3 00:00:05.120', 'paragraph 7',
+    'row 57 (answer)'): the last place at or before its start; '' for Markdown."""
+    places = store.places()
+    empty = pd.Series("", index=table.index, dtype=object)
+    if places.empty or "segment_start" not in table:
+        return empty
+    quotes = table[["transcript", "segment_start"]].dropna().astype({"segment_start": "int64"})
+    found = pd.merge_asof(quotes.reset_index().sort_values("segment_start"),
+                          places.rename(columns={"start": "segment_start"}).astype({"segment_start": "int64"})
+                          .sort_values("segment_start"), on="segment_start", by="transcript")
+    return found.set_index("index")["place"].reindex(table.index).fillna("")
 
 
 def _require(value: str, known: pd.Series, what: str) -> None:

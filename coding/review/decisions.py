@@ -137,7 +137,7 @@ def _pieces(turns: pd.DataFrame, start: int, end: int) -> list[tuple[pd.Series, 
     """The part of each turn inside [start, end), whitespace trimmed: one coding per turn,
     so that each keeps its own speaker and role."""
     pieces = []
-    for turn in turns.itertuples(index=False):
+    for turn in turns[(turns["start"] < end) & (turns["end"] > start)].itertuples(index=False):
         low, high = max(start, turn.start), min(end, turn.end)
         if low >= high:
             continue
@@ -149,24 +149,30 @@ def _pieces(turns: pd.DataFrame, start: int, end: int) -> list[tuple[pd.Series, 
     return pieces
 
 
-def _line_span(turns: pd.DataFrame, first: int, last: int) -> tuple[int, int]:
-    """Character offsets of lines first..last, from the stored turns."""
-    if first < 1:
-        raise InputError(None, None, f"lines {first}-{last}: lines are numbered from 1")
-    final = max((turn.line + turn.text.count("\n") for turn in turns.itertuples(index=False)), default=0)
-    if last > final:
-        raise InputError(None, None, f"lines {first}-{last}: the last line with speech is {final}")
-    start = end = None
+def line_spans(turns: pd.DataFrame) -> dict[int, tuple[int, int]]:
+    """Line number -> character offsets (start, end) of each line with speech."""
+    spans = {}
     for turn in turns.itertuples(index=False):
         offset = turn.start
         for number, line in enumerate(turn.text.split("\n"), start=turn.line):
-            if first <= number <= last:
-                start = offset if start is None else start
-                end = offset + len(line)
+            spans[number] = (offset, offset + len(line))
             offset += len(line) + 1
-    if start is None:
+    return spans
+
+
+def _line_span(turns: pd.DataFrame, first: int, last: int,
+               spans: dict[int, tuple[int, int]] | None = None) -> tuple[int, int]:
+    """Character offsets of lines first..last, from the stored turns."""
+    if first < 1:
+        raise InputError(None, None, f"lines {first}-{last}: lines are numbered from 1")
+    spans = line_spans(turns) if spans is None else spans
+    final = max(spans, default=0)
+    if last > final:
+        raise InputError(None, None, f"lines {first}-{last}: the last line with speech is {final}")
+    inside = [spans[n] for n in range(first, last + 1) if n in spans]
+    if not inside:
         raise InputError(None, None, f"lines {first}-{last} hold no speaker turn")
-    return start, end
+    return inside[0][0], inside[-1][1]
 
 
 def _char_span(turns: pd.DataFrame, chars: str) -> tuple[int, int]:
@@ -188,8 +194,19 @@ def add(store: Store, transcript: str, code: str, coder: str, lines: str | None 
         raise InputError(None, None, "give either --lines FIRST-LAST or --chars START-END")
     path = find_transcript(store, transcript)
     _require_code(store, code)
-    turns = store.turns(path)
-    start, end = _line_span(turns, *parse_range(lines, "lines")) if lines is not None else _char_span(turns, chars)
+    pieces = passage(path, store.turns(path), lines, chars)
+    with store.atomic():
+        return [code_by_hand(store, path, turn, low, high, code, coder, note) for turn, low, high in pieces]
+
+
+def passage(path: str, turns: pd.DataFrame, lines: str | None = None, chars: str | None = None,
+            spans: dict[int, tuple[int, int]] | None = None) -> list[tuple]:
+    """The participants' speech in a line or character range, one piece per turn:
+    (turn, start, end). An empty range or one taking in an interviewer's turn is an error."""
+    if lines is not None:
+        start, end = _line_span(turns, *parse_range(lines, "lines"), spans=spans)
+    else:
+        start, end = _char_span(turns, chars)
     where = f"lines {lines}" if lines is not None else f"characters {start}-{end}"
     pieces = _pieces(turns, start, end)
     if not pieces:
@@ -199,26 +216,29 @@ def add(store: Store, transcript: str, code: str, coder: str, lines: str | None 
         turns_at = ", ".join(f"line {turn.line} ({turn.speaker})" for turn in asked)
         raise InputError(None, None, f"{path}: {where} include the interviewer's turn at {turns_at}: "
                          "codings there never count toward a group; give the participants' lines only")
-    group = store.transcripts().set_index("path").loc[path, "group"]
-    ids = []
-    with store.atomic():
-        for turn, low, high in pieces:
-            quote = turn.text[low - turn.start:high - turn.start]
-            values = dict(transcript=path, group_id=group, segment_start=low, segment_end=high,
-                          line=turn.line + turn.text[:low - turn.start].count("\n"),
-                          speaker=turn.speaker, role=turn.role, quote=quote, code=code,
-                          matched_text=quote, match_start=low, match_end=high, method="manual",
-                          score=None, rule="manual", coder=coder, status="accepted", note=note)
-            unit = store.unit_codings(path, low, high, code)
-            mine = latest_per_coder(unit)
-            if (mine["coder"].eq(coder) & mine["status"].eq("accepted")).any():
-                raise InputError(None, None, f"{path}:{values['line']}: {coder} has already coded this "
-                                 f"passage as {code}")
-            before = status_of(unit)
-            coding_id = store.insert_coding(values)
-            store.log(coder, "add", coding_id, path, code, before=before, after="accepted", detail=note)
-            ids.append(coding_id)
-    return ids
+    return pieces
+
+
+def code_by_hand(store: Store, path: str, turn, low: int, high: int, code: str, coder: str,
+                 note: str = "", action: str = "add", before: str | None = None) -> int:
+    """Store one person's coding of [low, high) inside one turn. Unless the caller checked
+    already (and says where the unit stood `before`), refused if this coder already coded
+    that passage with that code."""
+    quote = turn.text[low - turn.start:high - turn.start]
+    line = turn.line + turn.text[:low - turn.start].count("\n")
+    if before is None:
+        unit = store.unit_codings(path, low, high, code)
+        mine = latest_per_coder(unit)
+        if (mine["coder"].eq(coder) & mine["status"].eq("accepted")).any():
+            raise InputError(None, None, f"{path}:{line}: {coder} has already coded this passage as {code}")
+        before = status_of(unit)
+    values = dict(transcript=path, group_id=turn.group, segment_start=low, segment_end=high, line=line,
+                  speaker=turn.speaker, role=turn.role, quote=quote, code=code, matched_text=quote,
+                  match_start=low, match_end=high, method="manual", score=None, rule="manual",
+                  coder=coder, status="accepted", note=note)
+    coding_id = store.insert_coding(values)
+    store.log(coder, action, coding_id, path, code, before=before, after="accepted", detail=note)
+    return coding_id
 
 
 # -- what is left to review -------------------------------------------------------
@@ -244,10 +264,17 @@ def undecided_suggestions(store: Store, coder: str) -> pd.DataFrame:
     return pending[pending["_merge"] == "left_only"].drop(columns="_merge")
 
 
+ORDERS = ("transcript", "uncertain")
+
+
 def review_queue(store: Store, coder: str, code: str | None = None, group: str | None = None,
-                 transcript: str | None = None) -> pd.DataFrame:
-    """Machine suggestions this coder has not decided on yet, in transcript order, blind to
-    other coders. Only participants' turns: interviewer codings never count."""
+                 transcript: str | None = None, order: str = "transcript") -> pd.DataFrame:
+    """Machine suggestions this coder has not decided on yet, blind to other coders, in
+    transcript order or, with order 'uncertain', the learned coder's least certain first
+    (probability nearest 0.5: what a decision teaches it most; rule hits come after).
+    Only participants' turns: interviewer codings never count."""
+    if order not in ORDERS:
+        raise InputError(None, None, f"--order {order!r}: use {' or '.join(ORDERS)}")
     suggestions = undecided_suggestions(store, coder)
     suggestions = suggestions[suggestions["role"] == "participant"]
     if code:
@@ -256,8 +283,12 @@ def review_queue(store: Store, coder: str, code: str | None = None, group: str |
         suggestions = suggestions[suggestions["group"] == group]
     if transcript:
         suggestions = suggestions[suggestions["transcript"] == find_transcript(store, transcript)]
-    pending = suggestions.sort_values(["transcript", "segment_start", "code"]).reset_index(drop=True)
-    return with_context(store, pending)
+    pending = suggestions.sort_values(["transcript", "segment_start", "code"])
+    if order == "uncertain":
+        certainty = (pending["score"] - 0.5).abs().where(pending["method"] == "model", 1.0)
+        pending = pending.assign(_certainty=certainty).sort_values("_certainty", kind="stable").drop(
+            columns="_certainty")
+    return with_context(store, pending.reset_index(drop=True))
 
 
 # -- the codebook's ids ------------------------------------------------------------
@@ -275,3 +306,30 @@ def rename_code(store: Store, codebook: str | Path, old: str, new: str, coder: s
         if not moved and not in_file:
             raise InputError(codebook, None, f"no code {old!r} in the codebook or the store")
     return moved
+
+
+# -- taking a decision back ----------------------------------------------------------
+
+
+def undo(store: Store, coder: str, ids: list[int], note: str = "undo") -> list[int]:
+    """Take back one of `coder`'s own decisions: the rows it wrote (`ids`: one for an
+    accept or reject, two for a recode, one per turn for an add) are marked removed,
+    never deleted, in one transaction, and logged. Rows already removed are passed
+    over; a row that is not the coder's is refused (nobody takes back another's
+    judgement). Returns the ids marked removed."""
+    with store.atomic():
+        taken = []
+        for coding_id in reversed(ids):
+            row = _require_coding(store, coding_id)
+            if row["coder"] != coder:
+                raise InputError(None, None, f"coding {coding_id} is {row['coder']}'s, not {coder}'s: "
+                                 "only one's own decisions can be undone")
+            if row["status"] == "removed":
+                continue
+            store.set_status(coding_id, "removed")
+            store.log(coder, "remove", coding_id, row["transcript"], row["code"], before=row["status"],
+                      after="removed", detail=note)
+            taken.append(coding_id)
+        if not taken:
+            raise InputError(None, None, "nothing to undo: that decision was already taken back")
+    return taken

@@ -185,12 +185,20 @@ class Reviewer:
             self.store.set_review_position(self.coder, self.scope, _position(item))
             self.store.cover(self.coder, item["transcript"], item["code"], "review")
 
+    def _place(self, item) -> str:
+        """Where the quote begins in the original file (a cue, a paragraph, a sheet row);
+        '' for Markdown, whose file:line is the place."""
+        places = self.store.places(item["transcript"])
+        before = places[places["start"] <= item["segment_start"]]
+        return str(before["place"].iloc[-1]) if not before.empty else ""
+
     def _show(self, index: int, item, note: str) -> None:
         """One suggestion. Stored text goes out as Text, never markup, with control
         characters shown escaped (`\\x1b` for ESC): it cannot style or drive the terminal."""
         console = self.console
+        place = self._place(item)
         console.rule(Text(terminal_safe(f"{index + 1}/{len(self.queue)}  {item['transcript']}:{item['line']}  "
-                                        f"group {item['group']}")))
+                                        f"{place + '  ' if place else ''}group {item['group']}")))
         console.print(Text.assemble(
             terminal_safe(f"{item['speaker']} ({item['role']})   code "), (terminal_safe(item["code"]), "bold"),
             terminal_safe(f" ({self.labels.get(item['code'], '')})   {item['method']} {item['score']:g}   "
@@ -233,10 +241,11 @@ def _highlighted(item, marked: bool = False) -> Text:
 
 
 def review(store: Store, coder: str, code: str | None = None, group: str | None = None,
-           transcript: str | None = None) -> Session:
+           transcript: str | None = None, order: str = "transcript") -> Session:
     """Review this coder's pending suggestions (optionally one code, group or transcript)
     from the keyboard."""
-    queue = decisions.review_queue(store, coder, code, group, transcript)
-    scope = f"code={code or ''};group={group or ''};transcript={transcript or ''}"
+    queue = decisions.review_queue(store, coder, code, group, transcript, order)
+    scope = f"code={code or ''};group={group or ''};transcript={transcript or ''}" + \
+        (f";order={order}" if order != "transcript" else "")
     with Keys() as keys:
         return Reviewer(store, coder, queue, scope, keys.key, keys.prompt).run()

@@ -140,7 +140,8 @@ CREATE TABLE coverage (
 # Version 4: a turn may carry its own group and attributes (a survey sheet holds
 # many respondents of many groups); `places` says where each piece of the text
 # began in the original file (a caption cue and its time, a DOCX paragraph, a
-# sheet row); learned models live in the store and each run says which one tagged.
+# sheet row); learned models live in the store and each run says which one tagged;
+# mentions the rules vetoed are kept with the reason, for the audit.
 _V4 = """
 ALTER TABLE turns ADD COLUMN group_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE turns ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
@@ -161,6 +162,25 @@ CREATE TABLE models (
     blob BLOB NOT NULL
 );
 ALTER TABLE runs ADD COLUMN model INTEGER REFERENCES models(id);
+CREATE TABLE vetoes (
+    transcript TEXT NOT NULL REFERENCES transcripts(path) ON DELETE CASCADE,
+    group_id TEXT NOT NULL,
+    segment_start INTEGER NOT NULL,
+    segment_end INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    speaker TEXT NOT NULL,
+    role TEXT NOT NULL,
+    quote TEXT NOT NULL,
+    code TEXT NOT NULL,
+    matched_text TEXT NOT NULL,
+    match_start INTEGER NOT NULL,
+    match_end INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs(id)
+);
+CREATE INDEX vetoes_by_transcript ON vetoes (transcript);
 """
 
 # Version 2 as created fresh; later versions are version 2 plus the upgrades, so a

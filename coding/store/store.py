@@ -233,6 +233,32 @@ class Store:
                         (tagged, unchanged, run_id))
         self.log(RULE_CODER, "tag", detail=f"run {run_id}: {tagged} transcripts tagged, {unchanged} unchanged")
 
+    def save_model(self, tool_version: str, codebook_hash: str, learner: str, trained_on: dict,
+                   estimate: dict, blob: bytes) -> int:
+        """Keep a learned model (every version stays; the latest is used)."""
+        self._in_transaction()
+        cursor = self.db.execute(
+            "INSERT INTO models (created, tool_version, codebook_hash, learner, trained_on, estimate, blob) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (now(), tool_version, codebook_hash, learner,
+                                             json.dumps(trained_on, ensure_ascii=False),
+                                             json.dumps(estimate, ensure_ascii=False), blob))
+        self.log(RULE_CODER, "train", detail=f"model {cursor.lastrowid}: {learner}")
+        return cursor.lastrowid
+
+    def latest_model(self) -> dict | None:
+        """The latest learned model: id, created, codebook_hash, learner, trained_on, estimate, blob."""
+        row = self.db.execute("SELECT * FROM models ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {**dict(row), "trained_on": json.loads(row["trained_on"]), "estimate": json.loads(row["estimate"])}
+
+    def models(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT id, created, codebook_hash, learner, trained_on, estimate FROM models "
+                                 "ORDER BY id", self.db)
+
+    def set_run_model(self, run_id: int, model_id: int | None) -> None:
+        self.db.execute("UPDATE runs SET model = ? WHERE id = ?", (model_id, run_id))
+
     def stored_hashes(self) -> dict[str, tuple[str, str, str]]:
         """path -> (file hash, content hash, codebook hash) of every transcript on disk at its last run."""
         rows = self.db.execute("SELECT path, file_hash, content_hash, codebook_hash FROM transcripts "
@@ -253,6 +279,8 @@ class Store:
         previous = self.db.execute("SELECT content_hash, gone FROM transcripts WHERE path = ?",
                                    (transcript.path,)).fetchone()
         self._store_transcript(run_id, transcript, codebook_hash)
+        self._store_vetoes(run_id, transcript.path, [c for c in codings if c.veto])
+        codings = self._not_overruled([c for c in codings if not c.veto], transcript.path)
         added, kept, dropped = self._replace_suggestions(run_id, transcript.path, codings)
         if previous is None or previous["gone"] or previous["content_hash"] != transcript.content_hash:
             self.reanchor(transcript)
@@ -282,6 +310,43 @@ class Store:
         self.db.execute("DELETE FROM places WHERE transcript = ?", (transcript.path,))
         self.db.executemany("INSERT INTO places (transcript, start, place) VALUES (?, ?, ?)",
                             [(transcript.path, start, place) for start, place in transcript.places])
+
+    def _not_overruled(self, codings: list, path: str) -> list:
+        """A person's decision wins: the learned coder's suggestion of a code on a passage
+        that overlaps a person's coding or rejection of that code (on another span, such as
+        one sentence of the turn) is not stored."""
+        people = self.db.execute(f"SELECT segment_start, segment_end, code FROM codings WHERE transcript = ? "
+                                 f"AND NOT {MACHINE_SQL} AND status != 'removed'", (path,)).fetchall()
+        if not people:
+            return codings
+        by_code: dict[str, list[tuple[int, int]]] = {}
+        for row in people:
+            by_code.setdefault(row["code"], []).append((row["segment_start"], row["segment_end"]))
+
+        def overruled(c) -> bool:
+            return c.method == "model" and any(
+                start < c.segment_end and c.segment_start < end and (start, end) != (c.segment_start, c.segment_end)
+                for start, end in by_code.get(c.code, ()))
+        return [c for c in codings if not overruled(c)]
+
+    def _store_vetoes(self, run_id: int, path: str, vetoed) -> None:
+        """The mentions the rules vetoed this run, with why (replacing the last run's)."""
+        self.db.execute("DELETE FROM vetoes WHERE transcript = ?", (path,))
+        self.db.executemany(
+            "INSERT INTO vetoes (transcript, group_id, segment_start, segment_end, line, speaker, role, "
+            "quote, code, matched_text, match_start, match_end, method, rule, reason, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(c.transcript, c.group, c.segment_start, c.segment_end, c.line, c.speaker, c.role, c.quote,
+              c.code, c.matched_text, c.match_start, c.match_end, c.method, c.rule, c.veto, run_id)
+             for c in vetoed])
+
+    def vetoes(self) -> pd.DataFrame:
+        """Mentions of a code that the rules vetoed, with the reason (for `audit --all`)."""
+        return pd.read_sql_query(
+            "SELECT v.group_id AS \"group\", v.transcript, v.segment_start, v.segment_end, v.line, v.speaker, "
+            "v.role, v.quote, v.code, v.matched_text, v.method, v.rule, v.reason FROM vetoes v "
+            "JOIN transcripts t ON t.path = v.transcript WHERE t.gone = 0 "
+            "ORDER BY v.transcript, v.segment_start, v.code", self.db)
 
     def _replace_suggestions(self, run_id: int, path: str, codings) -> tuple[int, int, int]:
         """Upsert the rule coder's rows; returns (added, kept, dropped)."""
@@ -469,8 +534,19 @@ class Store:
 
     def turns(self, transcript: str | None = None) -> pd.DataFrame:
         where, params = ("WHERE transcript = ?", (transcript,)) if transcript else ("", ())
-        return pd.read_sql_query(f'SELECT transcript, turn, speaker, role, line, start, "end", text '
-                                 f"FROM turns {where} ORDER BY transcript, turn", self.db, params=params)
+        # a turn's group: its own (survey sheets) or its transcript's
+        return pd.read_sql_query(
+            f'SELECT u.transcript, u.turn, u.speaker, u.role, u.line, u.start, u."end", u.text, '
+            f"CASE WHEN u.group_id != '' THEN u.group_id ELSE t.group_id END AS \"group\" "
+            f"FROM turns u JOIN transcripts t ON t.path = u.transcript {where.replace('transcript', 'u.transcript')} "
+            f"ORDER BY u.transcript, u.turn", self.db, params=params)
+
+    def places(self, transcript: str | None = None) -> pd.DataFrame:
+        """Where pieces of a transcript's text began in its original file: (transcript, start,
+        place), such as 'cue 3 00:00:05.120'; none for line-based formats (Markdown)."""
+        where, params = ("WHERE transcript = ?", (transcript,)) if transcript else ("", ())
+        return pd.read_sql_query(f"SELECT transcript, start, place FROM places {where} "
+                                 "ORDER BY transcript, start", self.db, params=params)
 
     def log_entries(self) -> pd.DataFrame:
         entries = pd.read_sql_query("SELECT id, at, coder, action, coding_id, transcript, code, before, "
