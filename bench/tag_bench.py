@@ -2,14 +2,17 @@
 
     python bench/tag_bench.py                      # 1,000 transcripts x 5,000 words
     python bench/tag_bench.py --transcripts 100    # a quicker run
+    python bench/tag_bench.py --transcripts 200 --small-words 250000 --dask   # 1M words, and the dask engine
 
 Measures, in one run:
   1. spaCy blank("en") tokenizer alone over the same texts (nlp.pipe): the reference;
   2. `coding tag` end to end into a fresh store;
   3. the same again with unchanged inputs;
   4. again after editing one code in the codebook;
-  5. peak RSS of `coding tag` into a fresh store at 1M words and at the full size.
-Each `coding tag` runs as its own process, so its peak RSS is its own.
+  5. peak RSS of `coding tag` into a fresh store at 1M words (--small-words) and at the full size;
+  with --dask, also `coding tag --engine dask` (a LocalCluster of 2 worker processes).
+Each `coding tag` runs as its own process, so its peak RSS is its own (for --jobs and dask,
+that of its largest process); CPU s counts its worker processes too.
 """
 
 from __future__ import annotations
@@ -109,8 +112,9 @@ def turn_texts(texts: list[str]) -> list[str]:
     return [part for text in texts for part in text.split("\n\n")]
 
 
-def run_tag(corpus: Path, db: Path, codebook: Path, extra: list[str] = ()) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one `coding tag` process."""
+def run_tag(corpus: Path, db: Path, codebook: Path, extra: list[str] = ()) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (with its worker processes': to read
+    figures taken on a busy machine) of one `coding tag` process."""
     start = time.perf_counter()
     process = subprocess.Popen([*CODING, "tag", str(corpus), "--db", str(db), "--codebook", str(codebook), *extra],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -118,7 +122,7 @@ def run_tag(corpus: Path, db: Path, codebook: Path, extra: list[str] = ()) -> tu
     seconds = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"coding tag failed: {process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def edited_codebook(source: Path, target: Path) -> Path:
@@ -133,15 +137,18 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=5000, help="words per transcript")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "corpus")
     parser.add_argument("--jobs", type=int, default=None, help="passed to coding tag --jobs, if set")
+    parser.add_argument("--small-words", type=int, default=1_000_000, help="words of the corpus for step 5")
+    parser.add_argument("--dask", action="store_true", help="also time coding tag --engine dask")
     parser.add_argument("--measure-tokenizer", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_tokenizer:
         return measure_tokenizer(args.measure_tokenizer)
     extra = ["--jobs", str(args.jobs)] if args.jobs else []
 
+    load_at_start = os.getloadavg()[0]  # others' work on the machine shows in wall times
     full = args.workdir / f"{args.transcripts}x{args.words}"
     make_corpus(full / "transcripts", args.transcripts, args.words)
-    small_count = max(1, round(1_000_000 / args.words))
+    small_count = max(1, round(args.small_words / args.words))
     small = args.workdir / f"{small_count}x{args.words}"
     make_corpus(small / "transcripts", small_count, args.words)
 
@@ -153,38 +160,46 @@ def main() -> None:
                               check=True, capture_output=True, text=True).stdout.split()
     total_words, whole, turns = int(measured[0]), float(measured[1]), float(measured[2])
     reference = min(whole, turns)
-    rows.append(("1. spaCy blank('en') tokenizer only, turn-sized texts", turns, None))
-    rows.append(("1b. the same tokenizer on whole files (not the reference)", whole, None))
+    rows.append(("1. spaCy blank('en') tokenizer only, turn-sized texts", turns, None, None))
+    rows.append(("1b. the same tokenizer on whole files (not the reference)", whole, None, None))
     db = full / "bench.db"
     db.unlink(missing_ok=True)
-    seconds, rss_full = run_tag(full / "transcripts", db, codebook, extra)
-    rows.append(("2. coding tag, fresh store", seconds, rss_full))
+    seconds, rss_full, cpu = run_tag(full / "transcripts", db, codebook, extra)
+    rows.append(("2. coding tag, fresh store", seconds, rss_full, cpu))
     if not args.jobs:
         two = full / "bench-jobs2.db"
         two.unlink(missing_ok=True)
-        seconds, rss = run_tag(full / "transcripts", two, codebook, ["--jobs", "2"])
-        rows.append(("2b. coding tag --jobs 2, fresh store", seconds, rss))
+        seconds, rss, cpu = run_tag(full / "transcripts", two, codebook, ["--jobs", "2"])
+        rows.append(("2b. coding tag --jobs 2, fresh store", seconds, rss, cpu))
         two.unlink()
-    seconds, rss = run_tag(full / "transcripts", db, codebook, extra)
-    rows.append(("3. coding tag, unchanged inputs", seconds, rss))
+    if args.dask:
+        spread = full / "bench-dask.db"
+        spread.unlink(missing_ok=True)
+        seconds, rss, cpu = run_tag(full / "transcripts", spread, codebook, ["--engine", "dask"])
+        rows.append(("2c. coding tag --engine dask (LocalCluster, 2 workers), fresh store", seconds, rss, cpu))
+        spread.unlink()
+    seconds, rss, cpu = run_tag(full / "transcripts", db, codebook, extra)
+    rows.append(("3. coding tag, unchanged inputs", seconds, rss, cpu))
     edited = edited_codebook(codebook, full / "codebook-edited.yaml")
-    seconds, rss = run_tag(full / "transcripts", db, edited, extra)
-    rows.append(("4. coding tag, one code edited", seconds, rss))
+    seconds, rss, cpu = run_tag(full / "transcripts", db, edited, extra)
+    rows.append(("4. coding tag, one code edited", seconds, rss, cpu))
     small_db = small / "bench.db"
     small_db.unlink(missing_ok=True)
-    seconds, rss_small = run_tag(small / "transcripts", small_db, codebook, extra)
-    rows.append((f"5. coding tag, fresh store, {small_count * args.words:,} words", seconds, rss_small))
+    seconds, rss_small, cpu = run_tag(small / "transcripts", small_db, codebook, extra)
+    rows.append((f"5. coding tag, fresh store, {small_count * args.words:,} words", seconds, rss_small, cpu))
 
     print(f"corpus: {args.transcripts} transcripts, {total_words:,} words; python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores{', --jobs ' + str(args.jobs) if args.jobs else ''}")
-    print("| step | wall s | words/s | ratio to (1) | ratio to (1b) | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, seconds, rss in rows:
+          f"{os.cpu_count()} cores{', --jobs ' + str(args.jobs) if args.jobs else ''}; load average (1 min) "
+          f"at start {load_at_start:.2f}, at end {os.getloadavg()[0]:.2f}")
+    print("| step | wall s | CPU s | words/s | ratio to (1) | ratio to (1b) | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, seconds, rss, used in rows:
         words = small_count * args.words if name.startswith("5.") else total_words
         share = words / total_words
-        print(f"| {name} | {seconds:.1f} | {words / seconds:,.0f} | {seconds / (reference * share):.2f} | "
-              f"{seconds / (whole * share):.2f} | {'' if rss is None else f'{rss:.0f}'} |")
-    print(f"peak RSS at full size / at 1M words: {rss_full / rss_small:.2f}")
+        print(f"| {name} | {seconds:.1f} | {'' if used is None else f'{used:.1f}'} | {words / seconds:,.0f} | "
+              f"{seconds / (reference * share):.2f} | {seconds / (whole * share):.2f} | "
+              f"{'' if rss is None else f'{rss:.0f}'} |")
+    print(f"peak RSS at full size / at {small_count * args.words:,} words: {rss_full / rss_small:.2f}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
 import uuid
 from collections import deque
 from contextlib import contextmanager
@@ -196,11 +197,18 @@ def _chunk(whole: Transcript, turns: list) -> Chunk:
     return Chunk(part, offset, lines_before)
 
 
+# A dask worker started with several threads codes one chunk at a time: the coders keep
+# caches that are not made for threads, and pure-Python coding gains nothing from them.
+_one_at_a_time = threading.Lock()
+
+
 def code_chunk(run: Run, chunk: Chunk) -> list:
     """A dask task: the codings of a chunk's turns, placed in the whole transcript."""
     from .tagging import code_transcript
 
-    return chunk.rebase(code_transcript(chunk.transcript, *_coder(run, chunk.transcript.language)))
+    with _one_at_a_time:
+        codings = code_transcript(chunk.transcript, *_coder(run, chunk.transcript.language))
+    return chunk.rebase(codings)
 
 
 # -- dask: tasks on a cluster, results written here in order ----------------------------------

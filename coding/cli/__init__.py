@@ -127,7 +127,8 @@ def _tag_with_progress(paths: list[Path], codebook: Path, db: Path, model: str |
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
         return tag_paths(paths, codebook, db, model, jobs=jobs, options=options, auto_coder=auto_coder,
-                         engine=engine, scheduler=scheduler, progress=lambda path, total: bar.update(task, advance=1, total=total, description=path))
+                         engine=engine, scheduler=scheduler,
+                         progress=lambda path, total: bar.update(task, advance=1, total=total, description=path))
 
 
 def _report(result: TagResult, db: Path) -> None:
