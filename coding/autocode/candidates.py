@@ -34,7 +34,9 @@ from .terms import trigger_sets
 from .segments import SENTENCE_END, Piece
 from ..read import Transcript
 
-LETTER_RUNS = re.compile(r"[^\W\d_]+")
+# A word as the fast path sees it: a run of letters or a run of digits ("ps4" -> ps, 4;
+# "wasn't" -> wasn, t), so that a term word is found by its longest run.
+LETTER_RUNS = re.compile(r"[^\W\d_]+|\d+")
 LITERAL_KEYS = ("LEMMA", "LOWER", "ORTH", "TEXT")
 
 
@@ -77,6 +79,11 @@ def _is_plain(pattern: list[dict]) -> bool:
                for spec in pattern)
 
 
+def _longest_run(word: str) -> str | None:
+    runs = LETTER_RUNS.findall(word.lower())
+    return max(runs, key=len) if runs else None
+
+
 def trigger_words(codebook: Codebook, nlp: Language) -> list[list[set[str]]] | None:
     """For every term and pattern, the word sets a match needs a word of each of
     (the forms of each of its words); None if some term or pattern has no literal
@@ -86,9 +93,10 @@ def trigger_words(codebook: Codebook, nlp: Language) -> list[list[set[str]]] | N
     for code in codebook.codes:
         for term in code.terms_for(nlp.lang):
             for way in trigger_sets(term, nlp.lang):
-                if not all(LETTER_RUNS.fullmatch(word) for words in way for word in words):
-                    return None  # a word with digits or marks: no letter run to rely on
-                rules.append([set(words) for words in way])
+                runs = [{_longest_run(word) for word in words} for words in way]
+                if any(None in slot for slot in runs):
+                    return None  # a word of marks alone: no run to rely on
+                rules.append(runs)
         for pattern in code.patterns:
             required = _pattern_triggers(pattern, forms)
             if required is None:
