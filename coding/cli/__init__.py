@@ -101,6 +101,9 @@ TEXT_COLUMN = typer.Option(None, "--text-column", "--answer-column", help="Sheet
                            "repeat for several questions (default: answer, response, comment, text, ...).")
 SPEAKER_COLUMN = typer.Option(None, "--speaker-column", help="Turn sheets: the speaker column "
                               "(default: speaker, who, ... found by name).")
+ONLY_CODE = typer.Option(None, "--code", help="Only this code.")
+ONLY_GROUP = typer.Option(None, "--group", help="Only this group.")
+ONLY_TRANSCRIPT = typer.Option(None, "--transcript", help="Only this transcript.")
 AUTO_CODER = typer.Option("auto", "--auto-coder", help="Who suggests: learned (the model 'coding train' "
                           "made), rules, keywords (plain keyword search, a baseline), or auto (learned "
                           "when a model is trained, else rules).")
@@ -214,7 +217,7 @@ def matrix(db: Path = DB, fmt: Format = FORMAT, reviewed_only: bool = REVIEWED_O
 @app.command()
 @user_errors
 def audit(need: Optional[str] = typer.Argument(None, help="A code id, such as legal_support."),
-          group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
+          group: Optional[str] = ONLY_GROUP,
           all_codings: bool = typer.Option(False, "--all", help="Also show codings that do not count "
                                            "(interviewer turns, rejected)."),
           db: Path = DB, fmt: Format = FORMAT, rule: str = RULE):
@@ -256,9 +259,9 @@ def evaluate(gold: Path = typer.Option(..., "--gold", help="CSV: group,code,pres
 
 @app.command()
 @user_errors
-def review(code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
-           group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
-           transcript: Optional[str] = typer.Option(None, "--transcript", help="Only this transcript."),
+def review(code: Optional[str] = ONLY_CODE,
+           group: Optional[str] = ONLY_GROUP,
+           transcript: Optional[str] = ONLY_TRANSCRIPT,
            coder: Optional[str] = CODER, db: Path = DB,
            order: str = typer.Option("transcript", "--order", help="transcript (in reading order) or "
                                      "uncertain (the learned coder's least certain suggestions first).")):
@@ -271,8 +274,8 @@ def review(code: Optional[str] = typer.Option(None, "--code", help="Only this co
 @export_app.command("codings")
 @user_errors
 def export_codings(status: Optional[str] = typer.Option(None, "--status", help="suggested, accepted or rejected."),
-                   code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
-                   group: Optional[str] = typer.Option(None, "--group", help="Only this group."),
+                   code: Optional[str] = ONLY_CODE,
+                   group: Optional[str] = ONLY_GROUP,
                    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or parquet."),
                    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
                    coder: Optional[str] = typer.Option(None, "--coder", help="With --blind: the coder the sheet is for."),
@@ -404,7 +407,7 @@ def agreement(coder: List[str] = CODERS, level: str = LEVEL, db: Path = DB, fmt:
 
 @app.command()
 @user_errors
-def disagreements(coder: List[str] = CODERS, code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
+def disagreements(coder: List[str] = CODERS, code: Optional[str] = ONLY_CODE,
                   level: str = LEVEL, db: Path = DB, fmt: Format = FORMAT):
     """Every unit the coders judged differently, with the quote, to settle together."""
     with _open(db) as store:
@@ -416,8 +419,8 @@ def disagreements(coder: List[str] = CODERS, code: Optional[str] = typer.Option(
 @app.command()
 @user_errors
 def log(coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's changes."),
-        transcript: Optional[str] = typer.Option(None, "--transcript", help="Only this transcript."),
-        code: Optional[str] = typer.Option(None, "--code", help="Only this code."),
+        transcript: Optional[str] = ONLY_TRANSCRIPT,
+        code: Optional[str] = ONLY_CODE,
         coding_id: Optional[int] = typer.Option(None, "--coding", help="The history of this coding and of "
                                                 "every decision about it."),
         limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N entries."),
