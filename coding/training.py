@@ -38,7 +38,7 @@ from .store import Store
 MIN_PASSAGES = 20
 
 
-def stored_transcript(store: Store, path: str, turns: pd.DataFrame) -> Transcript:
+def stored_transcript(path: str, group: str, language: str, turns: pd.DataFrame) -> Transcript:
     """A transcript rebuilt from its stored turns (the text between turns is blank), enough
     to run the coders over it again without its file."""
     length = int(turns["end"].max()) if not turns.empty else 0
@@ -46,10 +46,7 @@ def stored_transcript(store: Store, path: str, turns: pd.DataFrame) -> Transcrip
     for turn in turns.itertuples(index=False):
         chars[turn.start:turn.end] = turn.text
     text = "".join(chars)
-    info = store.transcripts().set_index("path")
-    row = info.loc[path] if path in info.index else None
-    rebuilt = Transcript(path=path, group=str(row["group"]) if row is not None else "", text=text,
-                         content_hash="", language=str(row["language"]) if row is not None else "en",
+    rebuilt = Transcript(path=path, group=group, text=text, content_hash="", language=language,
                          line_starts=[0])
     rebuilt.turns = [Turn(index=t.turn, speaker=t.speaker, role=t.role, line=t.line, start=t.start, end=t.end,
                           group=t.group) for t in turns.itertuples(index=False)]
@@ -75,10 +72,10 @@ def labelled_units(store: Store, book: Codebook) -> tuple[list[Unit], np.ndarray
         return [], np.zeros((0, len(codes)), dtype=bool), np.zeros((0, len(codes)), dtype=bool)
     read = set(coverage["transcript"]) | set(decided["transcript"])
     units: list[Unit] = []
-    stored = set(store.transcripts()["path"])
-    for path in sorted(read & stored):
-        turns = store.turns(path)
-        transcript = stored_transcript(store, path, turns)
+    stored = store.transcripts().set_index("path")  # read once, not once per transcript
+    for path in sorted(read & set(stored.index)):
+        row = stored.loc[path]
+        transcript = stored_transcript(path, str(row["group"]), str(row["language"]), store.turns(path))
         units += passages_with_rules(transcript, rules_for(transcript.language))
     labels = np.zeros((len(units), len(codes)), dtype=bool)
     known = np.zeros((len(units), len(codes)), dtype=bool)
